@@ -1,0 +1,13 @@
+//! Causal structure of DAGs: d-separation, independence models, Markov equivalence (skeleton,
+//! v-structures, CPDAG, MEC members and size) and causal relations between pairs of variables.
+//!
+//! Built on [`crate::graph`] only.
+
+mod dsep;
+pub mod equivalence;
+pub mod independence;
+pub mod relations;
+
+pub use equivalence::{labelled_mecs, mec_key, Cpdag, Skeleton, VStructure};
+pub use independence::{CiStatement, IndependenceModel, LocalMarkov};
+pub use relations::{Label3, Relation, RelationCounts};

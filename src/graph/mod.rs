@@ -1,0 +1,12 @@
+//! Graphs: DAGs as bitsets, exhaustive enumeration and seeded random sampling.
+//!
+//! This is the lowest layer of corrcause; it knows nothing of independence or equivalence.
+
+mod dag;
+pub mod enumerate;
+mod nodeset;
+pub mod sample;
+
+pub use dag::{Dag, DagError};
+pub use nodeset::{subsets, NodeSet, NodeSetIter, MAX_NODES};
+pub use sample::{DagSampler, SampleError, Sampler};
