@@ -1,9 +1,13 @@
-//! corrcause: measure whether language models can infer causation from correlation.
+#![doc = include_str!("../README.md")]
 //!
 //! Layers, each importing only those above it in this list:
 //! - [`graph`]: DAGs, enumeration, seeded sampling;
 //! - [`causal`]: d-separation, independence models, CPDAG and Markov equivalence classes,
-//!   causal relations between pairs of variables.
+//!   causal relations between pairs of variables;
+//! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]).
 
 pub mod causal;
+pub mod cli;
+pub mod error;
 pub mod graph;
+pub mod output;

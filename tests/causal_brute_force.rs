@@ -380,7 +380,6 @@ fn samplers_are_reproducible_across_threads() {
 }
 
 #[test]
-#[ignore = "enumerates 3,781,503 DAGs; run by scripts/check-enumeration.sh"]
 fn labelled_mecs_n6_match_oeis() {
     let mecs = corrcause::causal::labelled_mecs(6);
     assert_eq!(mecs.len(), 1_067_825);

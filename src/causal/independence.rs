@@ -1,7 +1,7 @@
 //! The independence model of a DAG: every conditional independence statement it implies, and two
 //! compact forms (one minimal separating set per non-adjacent pair; the local Markov basis).
 
-use super::dsep::d_connected_with;
+use super::dsep::BulkDConnection;
 use crate::graph::enumerate::{num_pairs, pair_bit};
 use crate::graph::{subsets, Dag, NodeSet};
 use std::cmp::Ordering;
@@ -86,7 +86,7 @@ impl IndependenceModel {
             let low = m.trailing_zeros() as usize;
             ancestors_of[m] = ancestors_of[m & (m - 1)] | own[low];
         }
-        let (parents, children) = (dag.parent_sets(), dag.child_sets());
+        let bulk = BulkDConnection::new(dag);
         for x in 0..n - 1 {
             let higher = NodeSet::full(n) - NodeSet::full(x + 1);
             for z in subsets(NodeSet::full(n).without(x)) {
@@ -94,7 +94,7 @@ impl IndependenceModel {
                 if open.is_empty() {
                     continue;
                 }
-                let reach = d_connected_with(parents, children, x, z, ancestors_of[z.0 as usize]);
+                let reach = bulk.d_connected(x, z, ancestors_of[z.0 as usize]);
                 for y in open - reach {
                     let index = (pair_bit(n, x, y) << zbits) | compress(z, x, y) as usize;
                     bits[index / 64] |= 1 << (index % 64);

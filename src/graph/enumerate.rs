@@ -359,7 +359,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "takes seconds; run by scripts/check-enumeration.sh"]
     fn unlabelled_count_n7() {
         assert_eq!(unlabelled_masks(7).len(), 243_668);
     }

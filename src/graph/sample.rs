@@ -263,7 +263,7 @@ impl DagCounts {
                     let base = (BigUint::one() << k) - 1u32;
                     let mut power = BigUint::one();
                     let mut sum = BigUint::zero();
-                    for (s, count) in by_sources[rest].iter().enumerate().skip(1) {
+                    for (s, count) in by_sources[rest].iter().enumerate().take(rest + 1).skip(1) {
                         power *= &base;
                         sum += (&power * count) << (k * (rest - s));
                     }

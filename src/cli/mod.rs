@@ -1,0 +1,54 @@
+//! The `corrcause` command line: argument parsing and dispatch. The top layer; it may use every
+//! other module, and nothing uses it.
+
+mod graph;
+mod graph_json;
+
+pub use graph_json::parse_graph;
+
+use crate::error::Result;
+use clap::{Parser, Subcommand};
+
+/// Measure whether language models can infer causation from correlation.
+#[derive(Parser, Debug)]
+#[command(name = "corrcause", version, about, long_about = None)]
+pub struct Cli {
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The tool's commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// DAG tools on JSON lines: independences, CPDAGs, MECs, relations, sampling, enumeration.
+    #[command(subcommand)]
+    Graph(graph::GraphCommand),
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    if let Some(threads) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| crate::error::Error::Usage(format!("--threads {threads}: {e}")))?;
+    }
+    match cli.command {
+        Command::Graph(cmd) => graph::run(cmd),
+    }
+}
