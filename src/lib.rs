@@ -4,10 +4,14 @@
 //! - [`graph`]: DAGs, enumeration, seeded sampling;
 //! - [`causal`]: d-separation, independence models, CPDAG and Markov equivalence classes,
 //!   causal relations between pairs of variables;
+//! - [`text`]: variable names, premises and hypotheses in words;
+//! - [`dataset`]: Corr2Cause's exhaustive construction, records, presets, files;
 //! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]).
 
 pub mod causal;
 pub mod cli;
+pub mod dataset;
 pub mod error;
 pub mod graph;
 pub mod output;
+pub mod text;

@@ -104,6 +104,35 @@ impl IndependenceModel {
         IndependenceModel { n, bits }
     }
 
+    /// The model in which exactly `statements` hold (over nodes `0..n`, `n <= 20`), whether or not
+    /// a DAG has it; for models computed by other means, such as a foreign program's.
+    pub fn from_statements(n: usize, statements: &[CiStatement]) -> IndependenceModel {
+        assert!(n <= MAX_FULL_MODEL_NODES);
+        let zbits = n.saturating_sub(2);
+        let mut bits = vec![0u64; (num_pairs(n) << zbits).div_ceil(64)];
+        for s in statements {
+            let index = (pair_bit(n, s.x, s.y) << zbits) | compress(s.given, s.x, s.y) as usize;
+            bits[index / 64] |= 1 << (index % 64);
+        }
+        IndependenceModel { n, bits }
+    }
+
+    /// The model with every node `v` renamed to `perm[v]`.
+    pub fn relabel(&self, perm: &[usize]) -> IndependenceModel {
+        let statements: Vec<CiStatement> = self
+            .independences()
+            .into_iter()
+            .map(|s| {
+                CiStatement::new(
+                    perm[s.x],
+                    perm[s.y],
+                    s.given.iter().map(|v| perm[v]).collect(),
+                )
+            })
+            .collect();
+        IndependenceModel::from_statements(self.n, &statements)
+    }
+
     /// Number of nodes.
     pub fn n(&self) -> usize {
         self.n

@@ -6,8 +6,10 @@
 mod dsep;
 pub mod equivalence;
 pub mod independence;
+pub mod learn;
 pub mod relations;
 
 pub use equivalence::{labelled_mecs, mec_key, Cpdag, Skeleton, VStructure};
 pub use independence::{CiStatement, IndependenceModel, LocalMarkov};
+pub use learn::{mec_from_independences, Coverage, Inconsistent};
 pub use relations::{Label3, Relation, RelationCounts};

@@ -1,0 +1,9 @@
+//! Text: variable names, premises and hypotheses in words. Built on [`crate::causal`].
+
+pub mod hypothesis;
+pub mod names;
+pub mod premise;
+
+pub use hypothesis::{hypothesis, nli_input, template_name, Style};
+pub use names::Naming;
+pub use premise::{join_names, Independence, Premise, PremiseForm};
