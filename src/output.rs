@@ -31,14 +31,14 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes, syncs and renames the temporary file over the target.
+    /// Flushes and renames the temporary file over the target. A run killed at any point leaves
+    /// either the old file or the complete new one; the data is not fsynced (outputs can be
+    /// regenerated, and manifests carry their hashes).
     pub fn commit(mut self) -> Result<()> {
         let writer = self.writer.take().expect("not yet committed");
-        let file = writer
+        writer
             .into_inner()
             .map_err(|e| Error::io(self.temp.display(), e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| Error::io(self.temp.display(), e))?;
         std::fs::rename(&self.temp, &self.target).map_err(|e| Error::io(self.target.display(), e))
     }
 }

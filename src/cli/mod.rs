@@ -1,6 +1,7 @@
 //! The `corrcause` command line: argument parsing and dispatch. The top layer; it may use every
 //! other module, and nothing uses it.
 
+mod generate;
 mod graph;
 mod graph_json;
 
@@ -26,6 +27,8 @@ pub enum Command {
     /// DAG tools on JSON lines: independences, CPDAGs, MECs, relations, sampling, enumeration.
     #[command(subcommand)]
     Graph(graph::GraphCommand),
+    /// Write a benchmark dataset: items, splits and a manifest (preset `default` unless told).
+    Generate(Box<generate::GenerateArgs>),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -50,5 +53,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Graph(cmd) => graph::run(cmd),
+        Command::Generate(args) => generate::run(*args),
     }
 }

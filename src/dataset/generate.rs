@@ -1,0 +1,721 @@
+//! `corrcause generate`: a configuration becomes premises, items, files and a manifest.
+//!
+//! Premises ("units") are listed first (cheap), in order of N and then emission or draw. Every
+//! random choice about a unit draws from its own seeded stream, so a unit comes out the same
+//! whichever thread or shard handles it. Decisions that need every unit (balancing, splits) are
+//! made from labels alone before any text is written; items are then rendered in parallel, a chunk
+//! of units at a time, and streamed to disk in order: memory does not grow with the dataset.
+
+use super::config::{Balance, Config, Format, Graphs, Order, RandomModel};
+use super::corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
+use super::record::{
+    json_escaped, push_json_str, write_csv, write_jsonl, ItemFields, PremiseFields, CSV_HEADER,
+};
+use crate::causal::relations::relations_in;
+use crate::causal::{Cpdag, Label3, Relation};
+use crate::error::{Error, Result};
+use crate::graph::sample::{partial_shuffle, permutation};
+use crate::graph::{Dag, DagSampler, Sampler};
+use crate::output::AtomicFile;
+use crate::text::{hypothesis, template_name, Premise};
+use rand::SeedableRng;
+use rand_chacha::ChaCha12Rng;
+use rayon::prelude::*;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Largest MEC whose members are listed to label a premise; larger ones are skipped when drawing
+/// random graphs (and reported if met in exhaustive ones, which cannot happen for N <= 7).
+pub const MAX_MEC_SIZE: u64 = 200_000;
+
+/// Part `index` of `count` (from 0): a contiguous range of premises. Shards concatenated in order
+/// give the unsharded files byte for byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("--shard: expected k/n with 0 <= k < n, got {s:?}");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// One premise to be written: a graph, and for the released semantics what the original
+/// program computed for it.
+struct Unit {
+    n: usize,
+    id_in_n: usize,
+    dag: Dag,
+    released: Option<ExhaustiveMec>,
+}
+
+/// Independent random streams for the different choices made about a unit.
+const STREAM_NAMES: u64 = 0x6e61_6d65;
+const STREAM_ORDER: u64 = 0x6f72_6465;
+const STREAM_SPLIT: u64 = 0x7370_6c69;
+const STREAM_BALANCE: u64 = 0x6261_6c61;
+const STREAM_GRAPHS: u64 = 0x6772_6170;
+
+/// SplitMix64's finaliser: a well-mixed 64-bit function of `x`.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn stream(seed: u64, purpose: u64, index: u64) -> ChaCha12Rng {
+    let mut rng = ChaCha12Rng::seed_from_u64(mix(seed ^ mix(purpose)));
+    rng.set_stream(index);
+    rng
+}
+
+fn list_units(config: &Config) -> Result<Vec<Unit>> {
+    let mut nodes = config.nodes.clone();
+    nodes.sort_unstable();
+    let per_n: Vec<Result<Vec<Unit>>> = nodes
+        .par_iter()
+        .map(|&n| match &config.graphs {
+            Graphs::Exhaustive => Ok(exhaustive_mecs(n, config.semantics)
+                .into_iter()
+                .map(|mec| Unit {
+                    n,
+                    id_in_n: mec.mec_id,
+                    dag: mec.representative.clone(),
+                    released: (config.semantics == Semantics::Released).then_some(mec),
+                })
+                .collect()),
+            Graphs::Random { per_n, sampler, edge_prob, edges, max_in_degree } => {
+                let model = match sampler {
+                    RandomModel::Er => Sampler::ErdosRenyi { p: *edge_prob },
+                    RandomModel::Edges => Sampler::Edges {
+                        m: edges.ok_or_else(|| Error::Usage("--sampler edges needs --edges M".into()))?,
+                    },
+                    RandomModel::Uniform => Sampler::Uniform,
+                };
+                let s = DagSampler::new(n, model, *max_in_degree).map_err(|e| Error::Usage(e.to_string()))?;
+                let seed = mix(config.seed ^ mix(STREAM_GRAPHS) ^ n as u64);
+                let mut seen = HashSet::new();
+                let mut out = Vec::with_capacity(*per_n);
+                let budget = (*per_n as u64).saturating_mul(50).max(1000);
+                let mut i = 0u64;
+                while out.len() < *per_n {
+                    if i == budget {
+                        return Err(Error::Usage(format!(
+                            "only {} distinct MECs on {n} variables turned up in {budget} draws; ask for fewer with --per-n",
+                            out.len()
+                        )));
+                    }
+                    let dag = s.sample(seed, i);
+                    i += 1;
+                    let cpdag = Cpdag::of(&dag);
+                    if cpdag.mec_size() > MAX_MEC_SIZE.into() || !seen.insert(cpdag) {
+                        continue;
+                    }
+                    out.push(Unit { n, id_in_n: out.len(), dag, released: None });
+                }
+                Ok(out)
+            }
+        })
+        .collect();
+    let mut units = Vec::new();
+    for part in per_n {
+        units.extend(part?);
+    }
+    Ok(units)
+}
+
+/// A unit after naming: the graph relabelled, its names, and its premise.
+struct Named {
+    dag: Dag,
+    names: Vec<String>,
+}
+
+fn name_unit(config: &Config, unit: &Unit, index: usize) -> Named {
+    let mut rng = stream(config.seed, STREAM_NAMES, index as u64);
+    let (perm, names) = config.names.assign(unit.n, &mut rng);
+    let dag = match perm {
+        Some(p) => unit.dag.relabel(&p),
+        None => unit.dag.clone(),
+    };
+    Named { dag, names }
+}
+
+/// Per pair `x < y` (row by row) and relation: members where it holds, and the first member
+/// where it holds and where it fails (indices into `members`, `u32::MAX` if none).
+struct LabelTable {
+    size: u64,
+    holds: Vec<[u64; 6]>,
+    holds_in: Vec<[u32; 6]>,
+    fails_in: Vec<[u32; 6]>,
+    members: Vec<Dag>,
+    released: bool,
+}
+
+fn label_table(unit: &Unit, named: &Named) -> LabelTable {
+    let n = unit.n;
+    let pairs = n * (n - 1) / 2;
+    if let Some(mec) = &unit.released {
+        return LabelTable {
+            size: mec.size(),
+            holds: mec.holds.clone(),
+            holds_in: vec![[u32::MAX; 6]; pairs],
+            fails_in: vec![[u32::MAX; 6]; pairs],
+            members: Vec::new(),
+            released: true,
+        };
+    }
+    let members = Cpdag::of(&named.dag).members();
+    let mut holds = vec![[0u64; 6]; pairs];
+    let mut holds_in = vec![[u32::MAX; 6]; pairs];
+    let mut fails_in = vec![[u32::MAX; 6]; pairs];
+    for (m, dag) in members.iter().enumerate() {
+        let mut k = 0;
+        for x in 0..n {
+            for y in x + 1..n {
+                let bits = relations_in(dag.parent_sets(), dag.child_sets(), x, y);
+                for r in 0..6 {
+                    if bits >> r & 1 == 1 {
+                        holds[k][r] += 1;
+                        if holds_in[k][r] == u32::MAX {
+                            holds_in[k][r] = m as u32;
+                        }
+                    } else if fails_in[k][r] == u32::MAX {
+                        fails_in[k][r] = m as u32;
+                    }
+                }
+                k += 1;
+            }
+        }
+    }
+    LabelTable {
+        size: members.len() as u64,
+        holds,
+        holds_in,
+        fails_in,
+        members,
+        released: false,
+    }
+}
+
+/// Binary labels of every item of a unit, in item order (pair, then relation).
+fn unit_labels(config: &Config, unit: &Unit, index: usize) -> Vec<bool> {
+    let named = name_unit(config, unit, index);
+    let table = label_table(unit, &named);
+    table
+        .holds
+        .iter()
+        .flat_map(|h| {
+            config
+                .relations
+                .iter()
+                .map(move |r| h[r.index()] == table.size)
+        })
+        .collect()
+}
+
+/// Which items to keep: for each relation, all of the rarer label and as many of the other,
+/// chosen by a seeded hash.
+fn balance(config: &Config, labels: &[Vec<bool>]) -> Vec<Vec<bool>> {
+    let r_count = config.relations.len();
+    let mut keep: Vec<Vec<bool>> = labels.iter().map(|l| vec![true; l.len()]).collect();
+    for ri in 0..r_count {
+        let mut valid = Vec::new();
+        let mut invalid = Vec::new();
+        for (u, l) in labels.iter().enumerate() {
+            for k in (ri..l.len()).step_by(r_count) {
+                let h = mix(mix(config.seed ^ mix(STREAM_BALANCE) ^ u as u64) ^ k as u64);
+                if l[k] {
+                    valid.push((h, u, k))
+                } else {
+                    invalid.push((h, u, k))
+                }
+            }
+        }
+        let (minority, mut majority) = if valid.len() <= invalid.len() {
+            (valid, invalid)
+        } else {
+            (invalid, valid)
+        };
+        let m = minority.len();
+        if m < majority.len() {
+            majority.select_nth_unstable(m);
+            for &(_, u, k) in &majority[m..] {
+                keep[u][k] = false;
+            }
+        }
+    }
+    keep
+}
+
+/// The split of every unit: a seeded shuffle of the units, cut by the fractions.
+fn assign_splits(config: &Config, units: usize) -> Vec<Option<usize>> {
+    if config.splits.is_empty() {
+        return vec![None; units];
+    }
+    let mut rng = stream(config.seed, STREAM_SPLIT, 0);
+    let order = permutation(&mut rng, units);
+    let mut bounds = Vec::new();
+    let mut cum = 0.0;
+    for s in &config.splits {
+        cum += s.fraction;
+        bounds.push((cum * units as f64).round() as usize);
+    }
+    let mut out = vec![None; units];
+    for (position, &u) in order.iter().enumerate() {
+        out[u] = Some(
+            bounds
+                .iter()
+                .position(|&b| position < b)
+                .unwrap_or(bounds.len() - 1),
+        );
+    }
+    out
+}
+
+/// Text of one unit's items for each output file, and what they count.
+#[derive(Default)]
+struct Rendered {
+    jsonl: String,
+    csv: String,
+    items: usize,
+    by_relation: BTreeMap<&'static str, [usize; 2]>,
+    by_label3: BTreeMap<&'static str, usize>,
+}
+
+fn phrase(relation: Relation, x: &str, y: &str) -> String {
+    match relation {
+        Relation::Parent => format!("{x} directly causes {y}"),
+        Relation::NonParentAncestor => format!("{x} causes {y} through another variable"),
+        Relation::Child => format!("{y} directly causes {x}"),
+        Relation::NonChildDescendant => format!("{y} causes {x} through another variable"),
+        Relation::HasCollider => format!("{x} and {y} have a common effect"),
+        Relation::HasConfounder => format!("{x} and {y} have a common cause"),
+    }
+}
+
+fn edges_json(dag: &Dag, names: &[String]) -> String {
+    let mut out = String::from("[");
+    for (i, (a, b)) in dag.edges().into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        push_json_str(&mut out, &names[a]);
+        out.push(',');
+        push_json_str(&mut out, &names[b]);
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
+fn render_unit(
+    config: &Config,
+    unit: &Unit,
+    index: usize,
+    split: Option<&str>,
+    keep: Option<&[bool]>,
+) -> Rendered {
+    let n = unit.n;
+    let named = name_unit(config, unit, index);
+    let table = label_table(unit, &named);
+    let form = config.premise.form(n);
+    let mut premise = match &unit.released {
+        Some(mec) => Premise::from_statements(n, mec.statements.clone()),
+        None => Premise::of(&named.dag, form),
+    };
+    if config.order == Order::Shuffled {
+        let mut rng = stream(config.seed, STREAM_ORDER, index as u64);
+        let c = premise.correlations.len();
+        partial_shuffle(&mut rng, &mut premise.correlations, c);
+        let i = premise.independences.len();
+        partial_shuffle(&mut rng, &mut premise.independences, i);
+    }
+    let names = &named.names;
+    let text = premise.render(names);
+    let escaped = json_escaped(&text);
+    let premise_id = format!("n{n}-p{:05}", unit.id_in_n);
+    let graph_json = edges_json(&named.dag, names);
+    let fields = PremiseFields {
+        premise_id: &premise_id,
+        split,
+        n,
+        mec_id: unit.id_in_n,
+        premise_escaped: &escaped,
+        mec_size: table.size,
+        graph_json: &graph_json,
+    };
+    let cpdag_json = if table.released {
+        String::new()
+    } else {
+        let c = Cpdag::of(&named.dag);
+        let pairs = |list: Vec<(usize, usize)>| -> Vec<[&str; 2]> {
+            list.into_iter()
+                .map(|(a, b)| [names[a].as_str(), names[b].as_str()])
+                .collect()
+        };
+        json!({"directed": pairs(c.directed_edges()), "undirected": pairs(c.undirected_edges())})
+            .to_string()
+    };
+    let mut member_json: BTreeMap<u32, String> = BTreeMap::new();
+    let mut member = |m: u32, table: &LabelTable| -> String {
+        member_json
+            .entry(m)
+            .or_insert_with(|| edges_json(&table.members[m as usize], names))
+            .clone()
+    };
+    let mut out = Rendered::default();
+    let mut k = 0;
+    let mut item_index = 0;
+    for x in 0..n {
+        for y in x + 1..n {
+            for &relation in &config.relations {
+                let this = item_index;
+                item_index += 1;
+                if keep.is_some_and(|kp| !kp[this]) {
+                    continue;
+                }
+                let r = relation.index();
+                let holds = table.holds[k][r];
+                let label3 = Label3::from_counts(holds, table.size);
+                let (xn, yn) = (names[x].as_str(), names[y].as_str());
+                let claim = phrase(relation, xn, yn);
+                let size = table.size;
+                let explanation = if table.released {
+                    json!({"kind": "as_released", "reason": format!("the label of the published Corr2Cause v2 data ({holds} of {size} members as its program counted them, defects included); `corrcause audit` recomputes it")}).to_string()
+                } else {
+                    match label3 {
+                        Label3::Entailment => {
+                            let reason = match relation {
+                                Relation::Parent | Relation::Child => format!(
+                                    "{claim}: the edge is compelled (directed in the CPDAG), so all {size} members of the Markov equivalence class have it"
+                                ),
+                                _ => format!("{claim} in all {size} members of the Markov equivalence class"),
+                            };
+                            format!("{{\"kind\":\"entailed\",\"reason\":{},\"cpdag\":{cpdag_json}}}", serde_json::Value::from(reason))
+                        }
+                        Label3::Contradiction => format!(
+                            "{{\"kind\":\"contradicted\",\"reason\":{},\"fails_in\":{}}}",
+                            serde_json::Value::from(format!("{claim} in none of the {size} members of the Markov equivalence class; for example not in `fails_in`")),
+                            member(table.fails_in[k][r], &table)
+                        ),
+                        Label3::Neutral => format!(
+                            "{{\"kind\":\"undetermined\",\"reason\":{},\"holds_in\":{},\"fails_in\":{}}}",
+                            serde_json::Value::from(format!("{claim} in {holds} of the {size} members of the Markov equivalence class: in `holds_in` but not in `fails_in`")),
+                            member(table.holds_in[k][r], &table),
+                            member(table.fails_in[k][r], &table)
+                        ),
+                    }
+                };
+                let hyp = hypothesis(config.style, relation, xn, yn);
+                let id = format!("{premise_id}-{xn}-{yn}-{}", relation.as_str());
+                let item = ItemFields {
+                    id: &id,
+                    x: xn,
+                    y: yn,
+                    relation,
+                    template: template_name(relation),
+                    hypothesis: &hyp,
+                    label3,
+                    holds,
+                    explanation_json: &explanation,
+                };
+                if config.format != Format::Csv {
+                    write_jsonl(&mut out.jsonl, &fields, &item);
+                }
+                if config.format != Format::Jsonl {
+                    write_csv(&mut out.csv, &text, n, &item);
+                }
+                out.items += 1;
+                out.by_relation.entry(relation.as_str()).or_default()[label3.binary() as usize] +=
+                    1;
+                *out.by_label3.entry(label3.as_str()).or_default() += 1;
+            }
+            k += 1;
+        }
+    }
+    out
+}
+
+/// A file being written atomically while its SHA-256 is computed.
+struct HashedFile {
+    name: String,
+    file: AtomicFile,
+    hash: Sha256,
+    bytes: u64,
+    items: usize,
+}
+
+impl HashedFile {
+    fn create(dir: &Path, name: String) -> Result<HashedFile> {
+        Ok(HashedFile {
+            file: AtomicFile::create(&dir.join(&name))?,
+            name,
+            hash: Sha256::new(),
+            bytes: 0,
+            items: 0,
+        })
+    }
+
+    fn put(&mut self, text: &str, dir: &Path) -> Result<()> {
+        self.hash.update(text.as_bytes());
+        self.bytes += text.len() as u64;
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(dir.join(&self.name).display(), e))
+    }
+}
+
+/// What `generate` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub premises: usize,
+    pub items: usize,
+    pub files: Vec<PathBuf>,
+}
+
+/// Generates the dataset of `config` (or one shard of it) into `out_dir`, with its manifest.
+/// `progress` is called with (units done, units in all) as chunks finish.
+pub fn generate(
+    config: &Config,
+    shard: Option<Shard>,
+    out_dir: &Path,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Summary> {
+    config.validate().map_err(Error::Usage)?;
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir.display(), e))?;
+    let units = list_units(config)?;
+    let total = units.len();
+    let range = match shard {
+        Some(s) => (s.index * total / s.count)..((s.index + 1) * total / s.count),
+        None => 0..total,
+    };
+    let keep = match config.balance {
+        Balance::None => None,
+        Balance::PerRelation => {
+            let labels: Vec<Vec<bool>> = units
+                .par_iter()
+                .enumerate()
+                .map(|(i, u)| unit_labels(config, u, i))
+                .collect();
+            Some(balance(config, &labels))
+        }
+    };
+    let splits = assign_splits(config, total);
+    let split_names: Vec<String> = if config.splits.is_empty() {
+        vec!["items".to_string()]
+    } else {
+        config.splits.iter().map(|s| s.name.clone()).collect()
+    };
+    let mut files: Vec<(Option<HashedFile>, Option<HashedFile>)> = Vec::new();
+    for name in &split_names {
+        let jsonl = (config.format != Format::Csv)
+            .then(|| HashedFile::create(out_dir, format!("{name}.jsonl")))
+            .transpose()?;
+        let mut csv = (config.format != Format::Jsonl)
+            .then(|| HashedFile::create(out_dir, format!("{name}.csv")))
+            .transpose()?;
+        if let Some(f) = csv.as_mut() {
+            if shard.is_none_or(|s| s.index == 0) {
+                f.put(CSV_HEADER, out_dir)?;
+            }
+        }
+        files.push((jsonl, csv));
+    }
+    let mut by_n: BTreeMap<String, [usize; 2]> = BTreeMap::new();
+    let mut by_relation: BTreeMap<&'static str, [usize; 2]> = BTreeMap::new();
+    let mut by_label3: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_split: BTreeMap<String, [usize; 2]> = BTreeMap::new();
+    let mut items = 0;
+    let chunk = 64;
+    let indices: Vec<usize> = range.clone().collect();
+    // A writer thread hashes and writes one chunk while the next is rendered; the bounded
+    // channel keeps at most two chunks in memory.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(usize, Rendered)>>(1);
+    let files = std::thread::scope(|scope| -> Result<_> {
+        let writer = scope.spawn(move || -> Result<_> {
+            let mut files = files;
+            for batch in receive {
+                for (s, r) in batch {
+                    let (jsonl, csv) = &mut files[s];
+                    if let Some(f) = jsonl {
+                        f.put(&r.jsonl, out_dir)?;
+                        f.items += r.items;
+                    }
+                    if let Some(f) = csv {
+                        f.put(&r.csv, out_dir)?;
+                        f.items += r.items;
+                    }
+                }
+            }
+            Ok(files)
+        });
+        for (c, part) in indices.chunks(chunk).enumerate() {
+            let mut rendered: Vec<Rendered> = part
+                .par_iter()
+                .map(|&i| {
+                    let split = splits[i].map(|s| split_names[s].as_str());
+                    render_unit(
+                        config,
+                        &units[i],
+                        i,
+                        split,
+                        keep.as_ref().map(|k| k[i].as_slice()),
+                    )
+                })
+                .collect();
+            for (&i, r) in part.iter().zip(rendered.iter_mut()) {
+                let s = splits[i].unwrap_or(0);
+                items += r.items;
+                let e = by_n.entry(units[i].n.to_string()).or_default();
+                e[0] += 1;
+                e[1] += r.items;
+                let e = by_split.entry(split_names[s].clone()).or_default();
+                e[0] += 1;
+                e[1] += r.items;
+                for (rel, counts) in std::mem::take(&mut r.by_relation) {
+                    let e = by_relation.entry(rel).or_default();
+                    e[0] += counts[0];
+                    e[1] += counts[1];
+                }
+                for (l, count) in std::mem::take(&mut r.by_label3) {
+                    *by_label3.entry(l).or_default() += count;
+                }
+            }
+            let batch = part
+                .iter()
+                .map(|&i| splits[i].unwrap_or(0))
+                .zip(rendered)
+                .collect();
+            if send.send(batch).is_err() {
+                break; // the writer stopped on an error, reported below
+            }
+            progress(((c + 1) * chunk).min(indices.len()), indices.len());
+        }
+        drop(send);
+        writer.join().expect("writer thread")
+    })?;
+    let mut file_entries = Vec::new();
+    let mut paths = Vec::new();
+    for (jsonl, csv) in files {
+        for f in [jsonl, csv].into_iter().flatten() {
+            let digest = f.hash.finalize();
+            file_entries.push(json!({
+                "path": f.name,
+                "sha256": format!("{digest:x}"),
+                "bytes": f.bytes,
+                "items": f.items,
+            }));
+            paths.push(out_dir.join(&f.name));
+            f.file.commit()?;
+        }
+    }
+    let pair = |m: BTreeMap<String, [usize; 2]>| -> serde_json::Value {
+        m.into_iter()
+            .map(|(k, [p, i])| (k, json!({"premises": p, "items": i})))
+            .collect()
+    };
+    let manifest = json!({
+        "corrcause_version": env!("CARGO_PKG_VERSION"),
+        "config": config,
+        "shard": shard,
+        "premises_in_all_shards": total,
+        "premises": range.len(),
+        "items": items,
+        "counts": {
+            "by_n": pair(by_n),
+            "by_split": pair(by_split),
+            "by_relation": by_relation.into_iter().map(|(k, [invalid, valid])| (k.to_string(), json!({"valid": valid, "invalid": invalid}))).collect::<serde_json::Map<_, _>>(),
+            "by_label3": by_label3,
+        },
+        "files": file_entries,
+    });
+    let manifest_path = out_dir.join("manifest.json");
+    let mut f = AtomicFile::create(&manifest_path)?;
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises") + "\n";
+    f.write_all(text.as_bytes())
+        .map_err(|e| Error::io(manifest_path.display(), e))?;
+    f.commit()?;
+    paths.push(manifest_path);
+    Ok(Summary {
+        premises: range.len(),
+        items,
+        files: paths,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!(
+            "1/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        assert!("4/4".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn balance_keeps_equal_numbers_per_relation() {
+        let mut config = Config::preset("corr2cause-v2").unwrap();
+        config.relations = vec![Relation::Parent, Relation::HasCollider];
+        // Two units, four items each: relation 0 at even, relation 1 at odd positions.
+        let labels = vec![
+            vec![true, false, false, false],
+            vec![false, true, false, false],
+        ];
+        let keep = balance(&config, &labels);
+        for ri in 0..2 {
+            let (mut v, mut i) = (0, 0);
+            for (u, l) in labels.iter().enumerate() {
+                for k in (ri..4).step_by(2) {
+                    if keep[u][k] {
+                        if l[k] {
+                            v += 1
+                        } else {
+                            i += 1
+                        }
+                    }
+                }
+            }
+            assert_eq!((v, i), (1, 1), "relation {ri}");
+        }
+    }
+
+    #[test]
+    fn splits_follow_the_fractions() {
+        let mut config = Config::preset("default").unwrap();
+        config.splits = super::super::config::parse_splits("train=0.8,dev=0.1,test=0.1").unwrap();
+        let s = assign_splits(&config, 1000);
+        let count = |k| s.iter().filter(|&&x| x == Some(k)).count();
+        assert_eq!((count(0), count(1), count(2)), (800, 100, 100));
+    }
+
+    #[test]
+    fn mixing_separates_streams() {
+        assert_ne!(mix(1), mix(2));
+        assert_ne!(
+            stream(1, STREAM_NAMES, 0).get_seed(),
+            stream(1, STREAM_ORDER, 0).get_seed()
+        );
+    }
+}
