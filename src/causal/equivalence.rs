@@ -315,6 +315,14 @@ impl Cpdag {
         product(&lists, 0, &mut current, &mut f);
     }
 
+    /// One member of the MEC (a consistent extension), without listing the others.
+    pub fn member(&self) -> Dag {
+        let adjacent: Vec<NodeSet> = (0..self.n())
+            .map(|v| self.parents[v] | self.children[v] | self.undirected[v])
+            .collect();
+        super::learn::extend(&adjacent, &self.parents).expect("a CPDAG has a consistent extension")
+    }
+
     /// Every member of the MEC as a DAG, sorted by edge list.
     pub fn members(&self) -> Vec<Dag> {
         let mut out = Vec::new();

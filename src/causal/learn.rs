@@ -9,7 +9,7 @@ use super::independence::{CiStatement, IndependenceModel};
 use crate::graph::{Dag, NodeSet};
 use std::collections::HashMap;
 
-/// Why a list of statements has no DAG behind it.
+/// Why a list of statements has no DAG behind it (nodes by index; see [`Inconsistent::describe`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Inconsistent {
     /// Two v-structures orient one edge both ways.
@@ -18,9 +18,48 @@ pub enum Inconsistent {
     /// The pattern has no acyclic extension without new v-structures.
     #[error("no DAG has the skeleton and v-structures these statements imply")]
     NoExtension,
-    /// A DAG with the implied pattern exists, but its independences differ from the list.
-    #[error("the statements are not those of any DAG: {0}")]
-    Mismatch(String),
+    /// A statement that fails in every DAG with the implied pattern.
+    #[error("{} and {} are not independent given {:?} in any DAG with the implied pattern", .0.x, .0.y, .0.given)]
+    NotImplied(CiStatement),
+    /// A statement that holds in every DAG with the implied pattern but is not in the list.
+    #[error("{} and {} would also be independent given {:?}, which is not stated", .0.x, .0.y, .0.given)]
+    Unstated(CiStatement),
+    /// A pair that must correlate (or cannot), against what is stated.
+    #[error("{} and {} {}", .0, .1, if *.2 { "must correlate but no correlation is stated" } else { "are stated to correlate but are independent" })]
+    Correlation(usize, usize, bool),
+}
+
+impl Inconsistent {
+    /// The reason in words, naming node `v` by `names[v]`.
+    pub fn describe(&self, names: &[String]) -> String {
+        let set = |s: NodeSet| {
+            crate::graph::NodeSet::iter(s)
+                .map(|v| names[v].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Inconsistent::ConflictingOrientation(a, b) => format!(
+                "the v-structures implied by the statements orient the edge {} - {} both ways",
+                names[*a], names[*b]
+            ),
+            Inconsistent::NoExtension => self.to_string(),
+            Inconsistent::NotImplied(s) => format!(
+                "{} and {} are stated independent given {{{}}}, which no DAG with the implied skeleton and v-structures allows",
+                names[s.x], names[s.y], set(s.given)
+            ),
+            Inconsistent::Unstated(s) => format!(
+                "{} and {} would also be independent given {{{}}}, which is not stated",
+                names[s.x], names[s.y], set(s.given)
+            ),
+            Inconsistent::Correlation(x, y, must) => format!(
+                "{} and {} {}",
+                names[*x],
+                names[*y],
+                if *must { "must correlate but no correlation is stated" } else { "are stated to correlate but are independent" }
+            ),
+        }
+    }
 }
 
 /// What the statements claim: every statement that holds (`Complete`, Corr2Cause's premises) or
@@ -99,14 +138,11 @@ pub fn mec_from_independences(
             expected.sort_unstable();
             expected.dedup();
             let actual = IndependenceModel::of(&dag).independences();
-            if actual != expected {
-                let missing = expected.iter().find(|s| !actual.contains(s));
-                let extra = actual.iter().find(|s| !expected.contains(s));
-                return Err(Inconsistent::Mismatch(match (missing, extra) {
-                    (Some(s), _) => format!("{} and {} are not independent given {:?} in any DAG with the implied pattern", s.x, s.y, s.given),
-                    (None, Some(s)) => format!("{} and {} would also be independent given {:?}, which is not stated", s.x, s.y, s.given),
-                    (None, None) => "the statements differ".into(),
-                }));
+            if let Some(s) = expected.iter().find(|s| actual.binary_search(s).is_err()) {
+                return Err(Inconsistent::NotImplied(*s));
+            }
+            if let Some(s) = actual.iter().find(|s| expected.binary_search(s).is_err()) {
+                return Err(Inconsistent::Unstated(*s));
             }
         }
         Coverage::Separators => {
@@ -114,10 +150,7 @@ pub fn mec_from_independences(
                 .iter()
                 .find(|s| !dag.is_d_separated(s.x, s.y, &s.given))
             {
-                return Err(Inconsistent::Mismatch(format!(
-                    "{} and {} are not independent given {:?} in any DAG with the implied pattern",
-                    s.x, s.y, s.given
-                )));
+                return Err(Inconsistent::NotImplied(*s));
             }
         }
     }
@@ -186,7 +219,7 @@ mod tests {
         let both = [s(0, 1, &[]), s(0, 1, &[2])];
         assert!(matches!(
             mec_from_independences(3, &both, Coverage::Complete),
-            Err(Inconsistent::Mismatch(_))
+            Err(Inconsistent::NotImplied(_))
         ));
         // Two colliders on one edge: 0 -> 1 <- 2 and 1 -> 2 <- 3 from 0 ⊥ 2, 1 ⊥ 3 (unconditional).
         let conflicting = [s(0, 2, &[]), s(1, 3, &[]), s(0, 3, &[])];

@@ -1,6 +1,7 @@
 //! The `corrcause` command line: argument parsing and dispatch. The top layer; it may use every
 //! other module, and nothing uses it.
 
+mod audit;
 mod generate;
 mod graph;
 mod graph_json;
@@ -29,6 +30,8 @@ pub enum Command {
     Graph(graph::GraphCommand),
     /// Write a benchmark dataset: items, splits and a manifest (preset `default` unless told).
     Generate(Box<generate::GenerateArgs>),
+    /// Recompute every label of a Corr2Cause CSV or corrcause JSONL from its premise text.
+    Audit(audit::AuditArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -36,6 +39,12 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => 0,
+        // A reader that stopped early (`| head`) is not an error of ours.
+        Err(crate::error::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            0
+        }
         Err(e) => {
             eprintln!("error: {e}");
             1
@@ -54,5 +63,6 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Graph(cmd) => graph::run(cmd),
         Command::Generate(args) => generate::run(*args),
+        Command::Audit(args) => audit::run(args),
     }
 }

@@ -1,0 +1,431 @@
+//! `corrcause audit`: recompute every label of a dataset from its premise text alone.
+//!
+//! Each row's premise is parsed back into statements, checked to be exactly those of some DAG, and
+//! its MEC recovered; the hypothesis is parsed and its label recomputed over the MEC's members.
+//! Rows whose label differs are reported with a witness; premises no DAG can produce are reported
+//! once each. Text the parser does not know is an error naming the line.
+
+use crate::causal::relations::relations_in;
+use crate::causal::{Cpdag, Label3};
+use crate::error::{Error, Result, Source};
+use crate::graph::Dag;
+use crate::text::{parse_hypothesis, parse_premise};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A row whose given label differs from the one its premise implies.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    /// Data row, counted from 0 in file order.
+    pub row: usize,
+    pub relation: &'static str,
+    pub x: String,
+    pub y: String,
+    /// The given binary label (1 = valid).
+    pub label: u8,
+    /// The label the premise implies.
+    pub corrected: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label3: Option<String>,
+    pub corrected3: &'static str,
+    pub holds: u64,
+    pub mec_size: u64,
+    /// Members of the MEC in which the hypothesis holds and fails (null when none does).
+    pub witness: Value,
+}
+
+/// A premise that no DAG can produce.
+#[derive(Debug, Clone, Serialize)]
+pub struct InconsistentPremise {
+    /// The first data row with this premise.
+    pub row: usize,
+    /// How many rows share it.
+    pub rows: usize,
+    pub num_variables: usize,
+    pub reason: String,
+}
+
+/// What an audit found.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub rows: usize,
+    pub premises: usize,
+    pub disagreements: Vec<Disagreement>,
+    pub inconsistent_premises: Vec<InconsistentPremise>,
+}
+
+/// A row as read: where it is, its premise and hypothesis, and its given labels.
+struct Row {
+    line: usize,
+    premise: String,
+    hypothesis: String,
+    label: u8,
+    label3: Option<String>,
+}
+
+/// What a premise implies, computed once for all its rows.
+struct Verdict {
+    names: Vec<String>,
+    mec: std::result::Result<MecLabels, String>,
+}
+
+struct MecLabels {
+    members: Vec<Dag>,
+    /// `relations[m][pair]`: relation bits of member m for pair x<y (row by row).
+    relations: Vec<Vec<u8>>,
+}
+
+fn judge(premise: &str) -> std::result::Result<Verdict, String> {
+    let parsed = parse_premise(premise)?;
+    let names = parsed.names.clone();
+    let n = parsed.premise.n;
+    let mec = parsed
+        .mec()
+        .map_err(|e| e.describe(&names))
+        .map(|cpdag: Cpdag| {
+            let members = cpdag.members();
+            let relations = members
+                .iter()
+                .map(|d| {
+                    (0..n)
+                        .flat_map(|x| (x + 1..n).map(move |y| (x, y)))
+                        .map(|(x, y)| relations_in(d.parent_sets(), d.child_sets(), x, y))
+                        .collect()
+                })
+                .collect();
+            MecLabels { members, relations }
+        });
+    Ok(Verdict { names, mec })
+}
+
+/// Reads rows a batch at a time from a Corr2Cause CSV or a corrcause JSONL file.
+enum RowReader {
+    Csv {
+        reader: csv::Reader<std::fs::File>,
+        input: usize,
+        label: usize,
+    },
+    Jsonl {
+        lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+        line: usize,
+    },
+}
+
+impl RowReader {
+    fn open(path: &Path, source: &Source) -> Result<RowReader> {
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv {
+            let mut reader =
+                csv::Reader::from_path(path).map_err(|e| Error::io(path.display(), e.into()))?;
+            let headers = reader
+                .headers()
+                .map_err(|e| Error::input(source, 1, None, e.to_string()))?
+                .clone();
+            let col = |name: &str| {
+                headers.iter().position(|h| h == name).ok_or_else(|| {
+                    Error::input(
+                        source,
+                        1,
+                        None,
+                        format!("no `{name}` column (a Corr2Cause CSV has input,label,...)"),
+                    )
+                })
+            };
+            let (input, label) = (col("input")?, col("label")?);
+            Ok(RowReader::Csv {
+                reader,
+                input,
+                label,
+            })
+        } else {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+            Ok(RowReader::Jsonl {
+                lines: std::io::BufRead::lines(std::io::BufReader::new(file)),
+                line: 0,
+            })
+        }
+    }
+
+    /// Up to `size` rows; empty at the end of the file.
+    fn batch(&mut self, size: usize, source: &Source) -> Result<Vec<Row>> {
+        match self {
+            RowReader::Csv {
+                reader,
+                input,
+                label,
+            } => {
+                let mut rows = Vec::with_capacity(size);
+                for record in reader.records().take(size) {
+                    let record = record.map_err(|e| {
+                        let line = e.position().map_or(0, |p| p.line() as usize);
+                        Error::input(source, line, None, e.to_string())
+                    })?;
+                    let line = record.position().map_or(0, |p| p.line() as usize);
+                    let text = &record[*input];
+                    let (premise, hypothesis) = text
+                        .strip_prefix("Premise: ")
+                        .and_then(|t| t.split_once("\nHypothesis: "))
+                        .ok_or_else(|| {
+                            Error::input(
+                                source,
+                                line,
+                                Some("input"),
+                                "expected \"Premise: ...\\nHypothesis: ...\"",
+                            )
+                        })?;
+                    let label = match &record[*label] {
+                        "0" => 0,
+                        "1" => 1,
+                        other => {
+                            return Err(Error::input(
+                                source,
+                                line,
+                                Some("label"),
+                                format!("expected 0 or 1, got {other:?}"),
+                            ))
+                        }
+                    };
+                    rows.push(Row {
+                        line,
+                        premise: premise.to_string(),
+                        hypothesis: hypothesis.to_string(),
+                        label,
+                        label3: None,
+                    });
+                }
+                Ok(rows)
+            }
+            RowReader::Jsonl { lines, line } => {
+                let mut texts = Vec::with_capacity(size);
+                for text in lines.by_ref().take(size) {
+                    *line += 1;
+                    let text = text.map_err(|e| {
+                        Error::input(source, *line, None, format!("cannot read: {e}"))
+                    })?;
+                    texts.push((*line, text));
+                }
+                texts
+                    .par_iter()
+                    .map(|(line, l)| {
+                        let line = *line;
+                        let err = |field: Option<&str>, msg: String| {
+                            Error::input(source, line, field, msg)
+                        };
+                        let v: Value = serde_json::from_str(l)
+                            .map_err(|e| err(None, format!("not valid JSON: {e}")))?;
+                        let field = |name: &str| {
+                            v.get(name)
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                                .ok_or_else(|| err(Some(name), "missing or not text".into()))
+                        };
+                        let label3 = v.get("label3").and_then(Value::as_str).map(str::to_string);
+                        let label = match v.get("label").and_then(Value::as_u64) {
+                            Some(l @ (0 | 1)) => l as u8,
+                            _ => return Err(err(Some("label"), "expected 0 or 1".into())),
+                        };
+                        Ok(Row {
+                            line,
+                            premise: field("premise")?,
+                            hypothesis: field("hypothesis")?,
+                            label,
+                            label3,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// A premise seen so far: what it implies, its first data row, and how many rows share it.
+struct Seen {
+    verdict: Arc<Verdict>,
+    first_row: usize,
+    rows: usize,
+}
+
+/// Audits a Corr2Cause CSV (columns `input`, `label`) or a corrcause JSONL file, reading it a
+/// batch of rows at a time: memory holds the distinct premises and the findings, not the file.
+pub fn audit(path: &Path) -> Result<AuditReport> {
+    let source = Source::File(path.to_path_buf());
+    let mut reader = RowReader::open(path, &source)?;
+    let mut seen: HashMap<String, Seen> = HashMap::new();
+    let mut report = AuditReport {
+        rows: 0,
+        premises: 0,
+        disagreements: Vec::new(),
+        inconsistent_premises: Vec::new(),
+    };
+    loop {
+        let rows = reader.batch(4096, &source)?;
+        if rows.is_empty() {
+            break;
+        }
+        let start = report.rows;
+        // Judge the premises this batch meets for the first time, on every core.
+        let mut new: Vec<(&str, usize)> = Vec::new();
+        for (k, r) in rows.iter().enumerate() {
+            match seen.get_mut(r.premise.as_str()) {
+                Some(s) => s.rows += 1,
+                None if !new.iter().any(|&(p, _)| p == r.premise) => {
+                    new.push((r.premise.as_str(), k))
+                }
+                None => {}
+            }
+        }
+        let judged: Vec<Result<Verdict>> = new
+            .par_iter()
+            .map(|&(premise, k)| {
+                judge(premise).map_err(|e| Error::input(&source, rows[k].line, Some("premise"), e))
+            })
+            .collect();
+        for ((premise, k), verdict) in new.iter().zip(judged) {
+            let rows_here = rows.iter().filter(|r| r.premise == *premise).count();
+            seen.insert(
+                premise.to_string(),
+                Seen {
+                    verdict: Arc::new(verdict?),
+                    first_row: start + k,
+                    rows: rows_here,
+                },
+            );
+        }
+        let found: Vec<Result<Option<Disagreement>>> = rows
+            .par_iter()
+            .enumerate()
+            .map(|(k, r)| check_row(start + k, r, &seen[r.premise.as_str()].verdict, &source))
+            .collect();
+        for d in found {
+            report.disagreements.extend(d?);
+        }
+        report.rows += rows.len();
+    }
+    report.premises = seen.len();
+    for s in seen.values() {
+        if let Err(reason) = &s.verdict.mec {
+            report.inconsistent_premises.push(InconsistentPremise {
+                row: s.first_row,
+                rows: s.rows,
+                num_variables: s.verdict.names.len(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    report.inconsistent_premises.sort_by_key(|p| p.row);
+    Ok(report)
+}
+
+/// The disagreement of one row with its premise, if any.
+fn check_row(
+    row: usize,
+    r: &Row,
+    verdict: &Verdict,
+    source: &Source,
+) -> Result<Option<Disagreement>> {
+    let Ok(mec) = &verdict.mec else {
+        return Ok(None);
+    };
+    let h = parse_hypothesis(&r.hypothesis, &verdict.names)
+        .map_err(|e| Error::input(source, r.line, Some("hypothesis"), e))?;
+    let n = verdict.names.len();
+    let pair = crate::graph::enumerate::pair_bit(n, h.x, h.y);
+    let bit = h.relation.index();
+    let holds_in = mec
+        .relations
+        .iter()
+        .position(|rel| rel[pair] >> bit & 1 == 1);
+    let fails_in = mec
+        .relations
+        .iter()
+        .position(|rel| rel[pair] >> bit & 1 == 0);
+    let holds = mec
+        .relations
+        .iter()
+        .filter(|rel| rel[pair] >> bit & 1 == 1)
+        .count() as u64;
+    let size = mec.members.len() as u64;
+    let corrected3 = Label3::from_counts(holds, size);
+    let differs = corrected3.binary() != r.label
+        || r.label3
+            .as_deref()
+            .is_some_and(|l| l != corrected3.as_str());
+    if !differs {
+        return Ok(None);
+    }
+    let names = &verdict.names;
+    let edges = |m: Option<usize>| -> Value {
+        m.map_or(Value::Null, |m| {
+            mec.members[m]
+                .edges()
+                .into_iter()
+                .map(|(a, b)| json!([names[a], names[b]]))
+                .collect()
+        })
+    };
+    Ok(Some(Disagreement {
+        row,
+        relation: h.relation.as_str(),
+        x: names[h.x].clone(),
+        y: names[h.y].clone(),
+        label: r.label,
+        corrected: corrected3.binary(),
+        label3: r.label3.clone(),
+        corrected3: corrected3.as_str(),
+        holds,
+        mec_size: size,
+        witness: json!({"holds_in": edges(holds_in), "fails_in": edges(fails_in)}),
+    }))
+}
+
+impl AuditReport {
+    /// A readable report: a summary, then one line per finding.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{} rows, {} distinct premises: {} labels disagree with their premise, {} premises no DAG can produce\n",
+            self.rows,
+            self.premises,
+            self.disagreements.len(),
+            self.inconsistent_premises.len()
+        );
+        if !self.disagreements.is_empty() {
+            out.push_str(
+                "\nrow      relation              x   y   given  correct  holds/members  witness\n",
+            );
+            for d in &self.disagreements {
+                out.push_str(&format!(
+                    "{:<8} {:<21} {:<3} {:<3} {:<6} {:<8} {:>5}/{:<7}  {}\n",
+                    d.row,
+                    d.relation,
+                    d.x,
+                    d.y,
+                    d.label3.clone().unwrap_or_else(|| d.label.to_string()),
+                    if d.label3.is_some() {
+                        d.corrected3.to_string()
+                    } else {
+                        d.corrected.to_string()
+                    },
+                    d.holds,
+                    d.mec_size,
+                    d.witness
+                ));
+            }
+        }
+        if !self.inconsistent_premises.is_empty() {
+            out.push_str("\nfirst row  rows  N  why no DAG has this premise\n");
+            for p in &self.inconsistent_premises {
+                out.push_str(&format!(
+                    "{:<10} {:<5} {:<2} {}\n",
+                    p.row, p.rows, p.num_variables, p.reason
+                ));
+            }
+        }
+        out
+    }
+}

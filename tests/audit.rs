@@ -1,0 +1,224 @@
+//! `corrcause audit` on the published test split, on generated data, and on bad input.
+
+use corrcause::dataset::{exhaustive_mecs, Semantics};
+use corrcause::text::names::letter_name;
+use corrcause::text::{parse_premise, Premise};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn corrcause(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_corrcause"))
+        .args(args)
+        .output()
+        .expect("corrcause runs")
+}
+
+fn shared(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corr2cause-data")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("corrcause-audit-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn finds_the_wrong_labels_of_the_released_test_split() {
+    let out = corrcause(&[
+        "audit",
+        &shared("hf_v2_release/test.csv"),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["rows"], 1162);
+    let wrong = report["disagreements"].as_array().unwrap();
+    assert_eq!(wrong.len(), 18);
+    assert!(report["inconsistent_premises"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    for d in wrong {
+        // Each comes with a member of the MEC that shows the corrected label.
+        let key = if d["corrected"] == 1 {
+            "holds_in"
+        } else {
+            "fails_in"
+        };
+        assert!(d["witness"][key].is_array(), "{d}");
+        assert_ne!(d["label"], d["corrected"]);
+    }
+    // Row numbers count data rows from 0: row 115 is the 116th row of the file.
+    assert_eq!(wrong[0]["row"], 115);
+    assert_eq!(wrong[0]["relation"], "has_collider");
+    let table =
+        String::from_utf8(corrcause(&["audit", &shared("hf_v2_release/test.csv")]).stdout).unwrap();
+    assert!(
+        table.starts_with("1162 rows, 21 distinct premises: 18 labels disagree"),
+        "{table}"
+    );
+}
+
+#[test]
+fn finds_the_spurious_premises_of_the_released_construction() {
+    // The 2,207 released N = 6 premises read back: exactly 20 have no DAG behind them.
+    let names: Vec<String> = (0..6).map(letter_name).collect();
+    let impossible = exhaustive_mecs(6, Semantics::Released)
+        .iter()
+        .filter(|m| {
+            let text = Premise::from_statements(6, m.statements.clone()).render(&names);
+            parse_premise(&text).unwrap().mec().is_err()
+        })
+        .count();
+    assert_eq!(impossible, 20);
+}
+
+#[test]
+fn generated_corrected_data_audits_clean_and_released_data_does_not() {
+    let dir = temp("gen");
+    for (preset, sub) in [("corr2cause-v2", "v2"), ("corr2cause-v2-released", "rel")] {
+        let out_dir = dir.join(sub);
+        let gen = corrcause(&[
+            "generate",
+            "--preset",
+            preset,
+            "--nodes",
+            "2..=5",
+            "--format",
+            "both",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert!(gen.status.success());
+        for file in ["items.jsonl", "items.csv"] {
+            let out = corrcause(&[
+                "audit",
+                out_dir.join(file).to_str().unwrap(),
+                "--format",
+                "json",
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["rows"], 12 + 90 + 720 + 8520);
+            let wrong = report["disagreements"].as_array().unwrap().len();
+            if preset == "corr2cause-v2" {
+                assert_eq!(wrong, 0, "{preset} {file}");
+            } else {
+                assert!(
+                    wrong > 0,
+                    "{preset} {file}: the released labels have known errors at N <= 5"
+                );
+            }
+        }
+    }
+    // Every premise form and naming audits clean too.
+    for (form, names) in [
+        ("minimal", "words"),
+        ("basis", "reversed"),
+        ("all", "shuffled"),
+    ] {
+        let out_dir = dir.join(format!("{form}-{names}"));
+        let gen = corrcause(&[
+            "generate",
+            "--preset",
+            "default",
+            "--nodes",
+            "4..=7",
+            "--per-n",
+            "15",
+            "--premise",
+            form,
+            "--names",
+            names,
+            "--style",
+            "paraphrased",
+            "--order",
+            "shuffled",
+            "--splits",
+            "none",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert!(
+            gen.status.success(),
+            "{}",
+            String::from_utf8_lossy(&gen.stderr)
+        );
+        let out = corrcause(&[
+            "audit",
+            out_dir.join("items.jsonl").to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{form}/{names}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["disagreements"].as_array().unwrap().len(),
+            0,
+            "{form}/{names}"
+        );
+        assert_eq!(
+            report["inconsistent_premises"].as_array().unwrap().len(),
+            0,
+            "{form}/{names}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unreadable_rows_are_errors_naming_the_line() {
+    let dir = temp("bad");
+    let good = r#"{"premise": "Suppose there is a closed system of 2 variables, A and B. All the statistical relations among these 2 variables are as follows: A correlates with B.", "hypothesis": "A directly causes B.", "label": 0}"#;
+    let cases = [
+        (
+            format!("{good}\n{}\n", good.replace("closed system", "open system")),
+            "bad.jsonl:2: field `premise`",
+        ),
+        (
+            format!(
+                "{good}\n{}\n",
+                good.replace("A directly causes B.", "A likes B.")
+            ),
+            "bad.jsonl:2: field `hypothesis`",
+        ),
+        (
+            format!("{}\n", good.replace("\"label\": 0", "\"label\": 7")),
+            "bad.jsonl:1: field `label`",
+        ),
+        (format!("{good}\nnot json\n"), "bad.jsonl:2: not valid JSON"),
+    ];
+    let file = dir.join("bad.jsonl");
+    for (text, needle) in cases {
+        std::fs::write(&file, text).unwrap();
+        let out = corrcause(&["audit", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+    }
+    let csv = dir.join("bad.csv");
+    std::fs::write(&csv, "text,label\nx,0\n").unwrap();
+    let out = corrcause(&["audit", csv.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `input` column"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
