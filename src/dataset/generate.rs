@@ -453,7 +453,7 @@ fn render_unit(
     out
 }
 
-/// A file being written atomically while its SHA-256 is computed.
+/// A file being written atomically; its SHA-256 is computed on another thread.
 struct HashedFile {
     name: String,
     file: AtomicFile,
@@ -473,8 +473,14 @@ impl HashedFile {
         })
     }
 
+    /// Writes and hashes `text` on the calling thread (for the few bytes written outside chunks).
     fn put(&mut self, text: &str, dir: &Path) -> Result<()> {
         self.hash.update(text.as_bytes());
+        self.write_text(text, dir)
+    }
+
+    /// Writes `text` without hashing it (the hasher thread does).
+    fn write_text(&mut self, text: &str, dir: &Path) -> Result<()> {
         self.bytes += text.len() as u64;
         self.file
             .write_all(text.as_bytes())
@@ -543,30 +549,72 @@ pub fn generate(
     let mut by_label3: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut by_split: BTreeMap<String, [usize; 2]> = BTreeMap::new();
     let mut items = 0;
-    let chunk = 64;
+    // Chunks of about 4,096 items keep memory flat whatever the size of the premises.
+    let items_per_unit = |n: usize| (n * (n - 1) / 2 * config.relations.len()).max(1);
     let indices: Vec<usize> = range.clone().collect();
-    // A writer thread hashes and writes one chunk while the next is rendered; the bounded
-    // channel keeps at most two chunks in memory.
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(usize, Rendered)>>(1);
+    let mut parts: Vec<&[usize]> = Vec::new();
+    let mut rest = indices.as_slice();
+    while !rest.is_empty() {
+        let mut take = 0;
+        let mut budget = 0;
+        while take < rest.len()
+            && (take == 0 || budget + items_per_unit(units[rest[take]].n) <= 4096)
+        {
+            budget += items_per_unit(units[rest[take]].n);
+            take += 1;
+        }
+        let (head, tail) = rest.split_at(take);
+        parts.push(head);
+        rest = tail;
+    }
+    let mut done = 0;
+    // One thread writes and another hashes each chunk while the next is rendered; the bounded
+    // channels keep at most a few chunks in memory.
+    type Chunk = std::sync::Arc<Vec<(usize, Rendered)>>;
+    let (send_write, receive_write) = std::sync::mpsc::sync_channel::<Chunk>(1);
+    let (send_hash, receive_hash) = std::sync::mpsc::sync_channel::<Chunk>(1);
+    let mut hashers: Vec<(Option<Sha256>, Option<Sha256>)> = files
+        .iter()
+        .map(|(j, c)| {
+            (
+                j.as_ref().map(|f| f.hash.clone()),
+                c.as_ref().map(|f| f.hash.clone()),
+            )
+        })
+        .collect();
     let files = std::thread::scope(|scope| -> Result<_> {
+        let hasher = scope.spawn(move || {
+            for batch in receive_hash {
+                for (s, r) in batch.iter() {
+                    let (jsonl, csv) = &mut hashers[*s];
+                    if let Some(h) = jsonl {
+                        h.update(r.jsonl.as_bytes());
+                    }
+                    if let Some(h) = csv {
+                        h.update(r.csv.as_bytes());
+                    }
+                }
+            }
+            hashers
+        });
         let writer = scope.spawn(move || -> Result<_> {
             let mut files = files;
-            for batch in receive {
-                for (s, r) in batch {
-                    let (jsonl, csv) = &mut files[s];
+            for batch in receive_write {
+                for (s, r) in batch.iter() {
+                    let (jsonl, csv) = &mut files[*s];
                     if let Some(f) = jsonl {
-                        f.put(&r.jsonl, out_dir)?;
+                        f.write_text(&r.jsonl, out_dir)?;
                         f.items += r.items;
                     }
                     if let Some(f) = csv {
-                        f.put(&r.csv, out_dir)?;
+                        f.write_text(&r.csv, out_dir)?;
                         f.items += r.items;
                     }
                 }
             }
             Ok(files)
         });
-        for (c, part) in indices.chunks(chunk).enumerate() {
+        for part in parts {
             let mut rendered: Vec<Rendered> = part
                 .par_iter()
                 .map(|&i| {
@@ -598,18 +646,29 @@ pub fn generate(
                     *by_label3.entry(l).or_default() += count;
                 }
             }
-            let batch = part
-                .iter()
-                .map(|&i| splits[i].unwrap_or(0))
-                .zip(rendered)
-                .collect();
-            if send.send(batch).is_err() {
+            let batch: Chunk = std::sync::Arc::new(
+                part.iter()
+                    .map(|&i| splits[i].unwrap_or(0))
+                    .zip(rendered)
+                    .collect(),
+            );
+            if send_hash.send(batch.clone()).is_err() || send_write.send(batch).is_err() {
                 break; // the writer stopped on an error, reported below
             }
-            progress(((c + 1) * chunk).min(indices.len()), indices.len());
+            done += part.len();
+            progress(done, indices.len());
         }
-        drop(send);
-        writer.join().expect("writer thread")
+        drop((send_write, send_hash));
+        let mut files = writer.join().expect("writer thread")?;
+        let hashes = hasher.join().expect("hasher thread");
+        for ((jsonl, csv), (hj, hc)) in files.iter_mut().zip(hashes) {
+            for (f, h) in [(jsonl, hj), (csv, hc)] {
+                if let (Some(f), Some(h)) = (f.as_mut(), h) {
+                    f.hash = h;
+                }
+            }
+        }
+        Ok(files)
     })?;
     let mut file_entries = Vec::new();
     let mut paths = Vec::new();
