@@ -5,6 +5,7 @@ mod audit;
 mod generate;
 mod graph;
 mod graph_json;
+mod score;
 
 pub use graph_json::parse_graph;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Generate(Box<generate::GenerateArgs>),
     /// Recompute every label of a Corr2Cause CSV or corrcause JSONL from its premise text.
     Audit(audit::AuditArgs),
+    /// Score model answers against a dataset, with bootstrap intervals and comparisons.
+    Score(Box<score::ScoreArgs>),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -64,5 +67,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Graph(cmd) => graph::run(cmd),
         Command::Generate(args) => generate::run(*args),
         Command::Audit(args) => audit::run(args),
+        Command::Score(args) => score::run(*args),
     }
 }

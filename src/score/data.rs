@@ -1,0 +1,560 @@
+//! Reading what is scored: a dataset (corrcause JSONL, a dataset directory, or a Corr2Cause CSV)
+//! and prediction files. Every malformed line is an error naming the file and line.
+
+use super::answer::{self, Answer};
+use crate::causal::Relation;
+use crate::error::{Error, Result, Source};
+use crate::text::{parse_hypothesis, parse_premise};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Bytes read at a time; the complete lines in them are parsed on every core, so memory holds one
+/// block of text, not the file.
+const BLOCK: usize = 8 << 20;
+
+/// Calls `f` with successive batches of `(line number, line)` from `path`, without copying lines.
+fn for_each_line_batch(
+    path: &Path,
+    source: &Source,
+    mut f: impl FnMut(&[(usize, &str)]) -> Result<()>,
+) -> Result<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    let mut number = 0usize;
+    loop {
+        let start = buf.len();
+        buf.resize(start + BLOCK, 0);
+        let read = file
+            .read(&mut buf[start..])
+            .map_err(|e| Error::io(path.display(), e))?;
+        buf.truncate(start + read);
+        let end = if read == 0 {
+            buf.len()
+        } else {
+            buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+        };
+        if end > 0 {
+            let text = std::str::from_utf8(&buf[..end]).map_err(|e| {
+                let line = number
+                    + 1
+                    + buf[..e.valid_up_to()]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                Error::input(source, line, None, "not valid UTF-8")
+            })?;
+            let batch: Vec<(usize, &str)> = text
+                .lines()
+                .map(|l| {
+                    number += 1;
+                    (number, l)
+                })
+                .collect();
+            f(&batch)?;
+            buf.drain(..end);
+        }
+        if read == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// What the scorer knows of one item.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub premise: u32,
+    pub label: u8,
+    /// 0 entailment, 1 neutral, 2 contradiction.
+    pub label3: Option<u8>,
+    pub relation: Option<Relation>,
+    pub n: Option<u16>,
+    pub mec_size: Option<u64>,
+    /// Index into [`Dataset::splits`].
+    pub split: Option<u8>,
+    /// The pair, as indices into the premise's names (`None` when unknown).
+    pub pair: Option<(u16, u16)>,
+}
+
+/// A premise: its names and the pairs it states independent (for the consistency checks).
+#[derive(Clone, Debug, Default)]
+pub struct PremiseFacts {
+    /// Pairs `x < y` stated independent given the empty set.
+    pub marginally_independent: Vec<(u16, u16)>,
+    /// Pairs `x < y` stated independent given some set.
+    pub separable: Vec<(u16, u16)>,
+}
+
+/// A fast hash for item ids (FxHash's multiply-rotate; ids are not adversarial).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        // Avalanche, so that the low bits (the bucket index) depend on every byte.
+        let mut x = self.0;
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^ (x >> 31)
+    }
+}
+
+/// Item ids to item indices.
+pub type IdMap = HashMap<String, u32, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// A dataset as the scorer sees it.
+pub struct Dataset {
+    pub items: Vec<Item>,
+    /// The id of each item, by index.
+    pub ids: Vec<Box<str>>,
+    /// Ids to indices, built on first need (predictions usually come in dataset order).
+    pub index: std::sync::OnceLock<IdMap>,
+    pub premises: Vec<PremiseFacts>,
+    /// Split names, indexed by [`Item::split`].
+    pub splits: Vec<String>,
+    pub has_label3: bool,
+}
+
+fn label3_code(s: &str) -> Option<u8> {
+    match s {
+        "entailment" => Some(0),
+        "neutral" => Some(1),
+        "contradiction" => Some(2),
+        _ => None,
+    }
+}
+
+/// The facts of a premise text and the pair a hypothesis is about, when both can be read.
+fn facts(premise: &str) -> Option<(PremiseFacts, Vec<String>)> {
+    let parsed = parse_premise(premise).ok()?;
+    let mut f = PremiseFacts::default();
+    for s in parsed.statements() {
+        let pair = (s.x as u16, s.y as u16);
+        if s.given.is_empty() {
+            f.marginally_independent.push(pair);
+        }
+        f.separable.push(pair);
+    }
+    f.separable.sort_unstable();
+    f.separable.dedup();
+    Some((f, parsed.names))
+}
+
+/// The JSONL files of a dataset path: the file itself, or a directory's files in its manifest.
+fn dataset_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let manifest_path = path.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| Error::io(manifest_path.display(), e))?;
+    let manifest: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::input(&Source::File(manifest_path.clone()), 1, None, e.to_string()))?;
+    let files: Vec<PathBuf> = manifest["files"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .filter_map(|f| f["path"].as_str())
+                .filter(|p| p.ends_with(".jsonl"))
+                .map(|p| path.join(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} lists no JSONL files in its manifest",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// Reads a dataset: a corrcause JSONL file or dataset directory, or a Corr2Cause CSV (ids are
+/// row numbers from 0, in file order).
+pub fn read_dataset(path: &Path) -> Result<Dataset> {
+    let mut ds = Dataset {
+        items: Vec::new(),
+        ids: Vec::new(),
+        index: std::sync::OnceLock::new(),
+        premises: Vec::new(),
+        splits: Vec::new(),
+        has_label3: true,
+    };
+    // Where each item was read, for the message about a duplicate id.
+    let mut origin: Vec<(u16, u32)> = Vec::new();
+    let mut files_read: Vec<PathBuf> = Vec::new();
+    let mut premise_index: HashMap<String, u32> = HashMap::new();
+    let mut names_of: Vec<Option<Vec<String>>> = Vec::new();
+    let mut intern = |key: &str,
+                      text: Option<&str>,
+                      ds: &mut Dataset,
+                      names_of: &mut Vec<Option<Vec<String>>>|
+     -> u32 {
+        if let Some(&i) = premise_index.get(key) {
+            return i;
+        }
+        let i = ds.premises.len() as u32;
+        let (f, names) = match text.and_then(facts) {
+            Some((f, names)) => (f, Some(names)),
+            None => (PremiseFacts::default(), None),
+        };
+        ds.premises.push(f);
+        names_of.push(names);
+        premise_index.insert(key.to_string(), i);
+        i
+    };
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        let source = Source::File(path.to_path_buf());
+        let mut reader =
+            csv::Reader::from_path(path).map_err(|e| Error::io(path.display(), e.into()))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::input(&source, 1, None, e.to_string()))?
+            .clone();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (input, label) = match (col("input"), col("label")) {
+            (Some(i), Some(l)) => (i, l),
+            _ => {
+                return Err(Error::input(
+                    &source,
+                    1,
+                    None,
+                    "a Corr2Cause CSV needs `input` and `label` columns",
+                ))
+            }
+        };
+        let nvars = col("num_variables");
+        ds.has_label3 = false;
+        for (row, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| {
+                Error::input(
+                    &source,
+                    e.position().map_or(0, |p| p.line() as usize),
+                    None,
+                    e.to_string(),
+                )
+            })?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let (premise, hypothesis) = record[input]
+                .strip_prefix("Premise: ")
+                .and_then(|t| t.split_once("\nHypothesis: "))
+                .ok_or_else(|| {
+                    Error::input(
+                        &source,
+                        line,
+                        Some("input"),
+                        "expected \"Premise: ...\\nHypothesis: ...\"",
+                    )
+                })?;
+            let label = match &record[label] {
+                "0" => 0,
+                "1" => 1,
+                other => {
+                    return Err(Error::input(
+                        &source,
+                        line,
+                        Some("label"),
+                        format!("expected 0 or 1, got {other:?}"),
+                    ))
+                }
+            };
+            let p = intern(premise, Some(premise), &mut ds, &mut names_of);
+            let (relation, pair) = match &names_of[p as usize] {
+                Some(names) => match parse_hypothesis(hypothesis, names) {
+                    Ok(h) => (Some(h.relation), Some((h.x as u16, h.y as u16))),
+                    Err(_) => (None, None),
+                },
+                None => (None, None),
+            };
+            let n = nvars.and_then(|c| record[c].parse().ok());
+            ds.ids.push(row.to_string().into_boxed_str());
+            ds.items.push(Item {
+                premise: p,
+                label,
+                label3: None,
+                relation,
+                n,
+                mec_size: None,
+                split: None,
+                pair,
+            });
+        }
+        return Ok(ds);
+    }
+    /// The fields the scorer reads from a dataset line; text is borrowed where it can be.
+    #[derive(serde::Deserialize)]
+    struct Row<'a> {
+        #[serde(borrow)]
+        id: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        premise_id: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        premise: Option<Cow<'a, str>>,
+        label: Option<serde_json::Number>,
+        #[serde(borrow, default)]
+        label3: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        relation: Option<Cow<'a, str>>,
+        #[serde(default)]
+        num_variables: Option<u64>,
+        #[serde(default)]
+        mec_size: Option<u64>,
+        #[serde(borrow, default)]
+        split: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        x: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        y: Option<Cow<'a, str>>,
+    }
+    for file in dataset_files(path)? {
+        let source = Source::File(file.clone());
+        files_read.push(file.clone());
+        for_each_line_batch(&file, &source, |batch| {
+            let rows: Vec<Result<Row>> = batch
+                .par_iter()
+                .map(|&(line, text)| {
+                    serde_json::from_str::<Row>(text).map_err(|e| {
+                        Error::input(
+                            &source,
+                            line,
+                            None,
+                            format!("not valid JSON or a field of the wrong type: {e}"),
+                        )
+                    })
+                })
+                .collect();
+            for ((line, _), row) in batch.iter().zip(rows) {
+                let v = row?;
+                let err = |field: &str, msg: &str| {
+                    Error::input(&source, *line, Some(field), msg.to_string())
+                };
+                let id = v.id.ok_or_else(|| err("id", "missing"))?.into_owned();
+                let label = match v.label.and_then(|n| n.as_u64()) {
+                    Some(l @ (0 | 1)) => l as u8,
+                    _ => return Err(err("label", "expected 0 or 1")),
+                };
+                let label3 = v.label3.as_deref().and_then(label3_code);
+                if label3.is_none() {
+                    ds.has_label3 = false;
+                }
+                let key = v
+                    .premise_id
+                    .as_deref()
+                    .or(v.premise.as_deref())
+                    .unwrap_or(&id);
+                let p = intern(key, v.premise.as_deref(), &mut ds, &mut names_of);
+                let relation = v.relation.as_deref().and_then(|r| r.parse().ok());
+                let pair = names_of[p as usize].as_ref().and_then(|names| {
+                    let at = |k: &Option<Cow<str>>| {
+                        k.as_deref().and_then(|s| names.iter().position(|n| n == s))
+                    };
+                    let (x, y) = (at(&v.x)?, at(&v.y)?);
+                    Some((x.min(y) as u16, x.max(y) as u16))
+                });
+                let split = match v.split.as_deref() {
+                    None => None,
+                    Some(name) => Some(match ds.splits.iter().position(|s| s == name) {
+                        Some(k) => k as u8,
+                        None if ds.splits.len() < 255 => {
+                            ds.splits.push(name.to_string());
+                            (ds.splits.len() - 1) as u8
+                        }
+                        None => return Err(err("split", "more than 255 distinct splits")),
+                    }),
+                };
+                ds.ids.push(id.into_boxed_str());
+                origin.push((files_read.len() as u16, *line as u32));
+                ds.items.push(Item {
+                    premise: p,
+                    label,
+                    label3,
+                    relation,
+                    n: v.num_variables.map(|n| n as u16),
+                    mec_size: v.mec_size,
+                    split,
+                    pair,
+                });
+            }
+            Ok(())
+        })?;
+    }
+    if ds.items.is_empty() {
+        ds.has_label3 = false;
+    }
+    // Duplicate ids, found by sorting hashes (cheaper than a map of a million strings).
+    let mut hashed: Vec<(u64, u32)> = ds
+        .ids
+        .par_iter()
+        .enumerate()
+        .map(|(i, id)| (hash_id(id), i as u32))
+        .collect();
+    hashed.par_sort_unstable();
+    for w in hashed.windows(2) {
+        if w[0].0 == w[1].0 && ds.ids[w[0].1 as usize] == ds.ids[w[1].1 as usize] {
+            let later = w[0].1.max(w[1].1) as usize;
+            let (file, line) = origin[later];
+            return Err(Error::input(
+                &Source::File(files_read[file as usize].clone()),
+                line as usize,
+                Some("id"),
+                format!("{:?} appears twice in the dataset", ds.ids[later]),
+            ));
+        }
+    }
+    Ok(ds)
+}
+
+fn hash_id(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<IdHasher>::default().hash_one(id)
+}
+
+impl Dataset {
+    /// The index of the item with this id: the `hint` first (the item after the last one looked
+    /// up), then a map built on first need.
+    pub fn find(&self, id: &str, hint: usize) -> Option<u32> {
+        if self.ids.get(hint).is_some_and(|h| &**h == id) {
+            return Some(hint as u32);
+        }
+        let index = self.index.get_or_init(|| {
+            let mut m = IdMap::with_capacity_and_hasher(self.ids.len(), Default::default());
+            for (i, id) in self.ids.iter().enumerate() {
+                m.insert(id.to_string(), i as u32);
+            }
+            m
+        });
+        index.get(id).copied()
+    }
+}
+
+/// What to do with two predictions for one id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duplicates {
+    Error,
+    Last,
+}
+
+/// One model's answers, by item, with the raw outputs of unparsed ones kept as examples.
+pub struct Predictions {
+    pub name: String,
+    /// `None` for items with no prediction.
+    pub answers: Vec<Option<Answer>>,
+    /// How each raw output was read: (id, output, reading), kept only when asked for.
+    pub readings: Vec<(String, String, answer::Reading)>,
+    /// Up to five unparsed outputs, for the report.
+    pub unparsed_examples: Vec<(String, String)>,
+}
+
+/// Reads a prediction file: JSON lines with `id` and `output` (raw text) or `prediction`,
+/// a batch at a time.
+pub fn read_predictions(
+    path: &Path,
+    name: String,
+    ds: &Dataset,
+    duplicates: Duplicates,
+    keep_readings: bool,
+) -> Result<Predictions> {
+    /// An id given as text or as a number (row numbers of a CSV dataset).
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Id<'a> {
+        Text(#[serde(borrow)] Cow<'a, str>),
+        Number(u64),
+    }
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow)]
+        id: Option<Id<'a>>,
+        #[serde(borrow, default)]
+        output: Option<Cow<'a, str>>,
+        #[serde(default)]
+        prediction: Option<Value>,
+    }
+    let source = Source::File(path.to_path_buf());
+    let mut answers: Vec<Option<Answer>> = vec![None; ds.items.len()];
+    let mut seen_line: Vec<u32> = vec![0; ds.items.len()];
+    let mut readings = Vec::new();
+    let mut unparsed_examples = Vec::new();
+    // (item, answer, the raw output and its reading when kept, the id when kept)
+    type Parsed = (
+        u32,
+        Answer,
+        Option<(String, answer::Reading)>,
+        Option<String>,
+    );
+    // The id of an item, for the rare message that needs it (a reverse look-up).
+    let id_of = |item: u32| ds.ids[item as usize].to_string();
+    for_each_line_batch(path, &source, |batch| {
+        let parsed: Vec<Result<Parsed>> = batch
+            .par_iter()
+            .map(|&(line, text)| {
+                let v: Line = serde_json::from_str(text).map_err(|e| Error::input(&source, line, None, format!("not valid JSON or a field of the wrong type: {e}")))?;
+                let number;
+                let id: &str = match &v.id {
+                    Some(Id::Text(s)) => s,
+                    Some(Id::Number(n)) => {
+                        number = n.to_string();
+                        &number
+                    }
+                    None => return Err(Error::input(&source, line, Some("id"), "missing (every prediction names the item it answers)")),
+                };
+                let item = ds.find(id, line - 1).ok_or_else(|| Error::input(&source, line, Some("id"), format!("{id:?} is not an item of the dataset")))?;
+                if let Some(output) = v.output.as_deref() {
+                    let reading = answer::read(output);
+                    let answer = reading.answer;
+                    let keep = keep_readings || answer == Answer::Unparsed;
+                    return Ok((item, answer, keep.then(|| (output.to_string(), reading)), keep.then(|| id.to_string())));
+                }
+                match &v.prediction {
+                    Some(p) => match answer::from_prediction(p) {
+                        Some(a) => Ok((item, a, None, None)),
+                        None => Err(Error::input(&source, line, Some("prediction"), format!("{p} is not 0/1, true/false, yes/no, valid/invalid or entailment/neutral/contradiction"))),
+                    },
+                    None => Err(Error::input(&source, line, None, "needs `output` (raw text) or `prediction`")),
+                }
+            })
+            .collect();
+        for (&(line, _), p) in batch.iter().zip(parsed) {
+            let (item, answer, raw, id) = p?;
+            if seen_line[item as usize] != 0 && duplicates == Duplicates::Error {
+                return Err(Error::input(
+                    &source,
+                    line,
+                    Some("id"),
+                    format!("{:?} was already answered on line {} (use --duplicates last to keep the last answer)", id_of(item), seen_line[item as usize]),
+                ));
+            }
+            seen_line[item as usize] = line as u32;
+            answers[item as usize] = Some(answer);
+            if let (Some((output, reading)), Some(id)) = (raw, id) {
+                if answer == Answer::Unparsed && unparsed_examples.len() < 5 {
+                    unparsed_examples.push((id.clone(), output.clone()));
+                }
+                if keep_readings {
+                    readings.push((id, output, reading));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Predictions {
+        name,
+        answers,
+        readings,
+        unparsed_examples,
+    })
+}
