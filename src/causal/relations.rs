@@ -69,6 +69,9 @@ impl FromStr for Relation {
     type Err = UnknownRelation;
     /// Accepts the identifiers, with spaces, hyphens or underscores (`non-parent ancestor`).
     fn from_str(s: &str) -> Result<Relation, UnknownRelation> {
+        if let Some(r) = Relation::ALL.into_iter().find(|r| r.as_str() == s) {
+            return Ok(r);
+        }
         let norm: String = s
             .trim()
             .chars()

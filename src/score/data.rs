@@ -324,30 +324,59 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         let source = Source::File(file.clone());
         files_read.push(file.clone());
         for_each_line_batch(&file, &source, |batch| {
-            let rows: Vec<Result<Row>> = batch
+            // Everything per row that needs no shared state is done on every core.
+            struct Parsed<'a> {
+                row: Row<'a>,
+                id: Box<str>,
+                label: u8,
+                label3: Option<u8>,
+                relation: Option<Relation>,
+            }
+            let rows: Vec<Result<Parsed>> = batch
                 .par_iter()
                 .map(|&(line, text)| {
-                    serde_json::from_str::<Row>(text).map_err(|e| {
+                    let err = |field: &str, msg: &str| {
+                        Error::input(&source, line, Some(field), msg.to_string())
+                    };
+                    let row = serde_json::from_str::<Row>(text).map_err(|e| {
                         Error::input(
                             &source,
                             line,
                             None,
                             format!("not valid JSON or a field of the wrong type: {e}"),
                         )
+                    })?;
+                    let id: Box<str> = row
+                        .id
+                        .as_deref()
+                        .ok_or_else(|| err("id", "missing"))?
+                        .into();
+                    let label = match row.label.as_ref().and_then(|n| n.as_u64()) {
+                        Some(l @ (0 | 1)) => l as u8,
+                        _ => return Err(err("label", "expected 0 or 1")),
+                    };
+                    let label3 = row.label3.as_deref().and_then(label3_code);
+                    let relation = row.relation.as_deref().and_then(|r| r.parse().ok());
+                    Ok(Parsed {
+                        row,
+                        id,
+                        label,
+                        label3,
+                        relation,
                     })
                 })
                 .collect();
-            for ((line, _), row) in batch.iter().zip(rows) {
-                let v = row?;
+            for (&(line, _), parsed) in batch.iter().zip(rows) {
+                let Parsed {
+                    row: v,
+                    id,
+                    label,
+                    label3,
+                    relation,
+                } = parsed?;
                 let err = |field: &str, msg: &str| {
-                    Error::input(&source, *line, Some(field), msg.to_string())
+                    Error::input(&source, line, Some(field), msg.to_string())
                 };
-                let id = v.id.ok_or_else(|| err("id", "missing"))?.into_owned();
-                let label = match v.label.and_then(|n| n.as_u64()) {
-                    Some(l @ (0 | 1)) => l as u8,
-                    _ => return Err(err("label", "expected 0 or 1")),
-                };
-                let label3 = v.label3.as_deref().and_then(label3_code);
                 if label3.is_none() {
                     ds.has_label3 = false;
                 }
@@ -357,7 +386,6 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
                     .or(v.premise.as_deref())
                     .unwrap_or(&id);
                 let p = intern(key, v.premise.as_deref(), &mut ds, &mut names_of);
-                let relation = v.relation.as_deref().and_then(|r| r.parse().ok());
                 let pair = names_of[p as usize].as_ref().and_then(|names| {
                     let at = |k: &Option<Cow<str>>| {
                         k.as_deref().and_then(|s| names.iter().position(|n| n == s))
@@ -376,8 +404,8 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
                         None => return Err(err("split", "more than 255 distinct splits")),
                     }),
                 };
-                ds.ids.push(id.into_boxed_str());
-                origin.push((files_read.len() as u16, *line as u32));
+                ds.ids.push(id);
+                origin.push((files_read.len() as u16, line as u32));
                 ds.items.push(Item {
                     premise: p,
                     label,
