@@ -48,6 +48,8 @@ fn dataset_lines() -> Vec<Value> {
                 "label3": if label == 1 { "entailment" } else if k % 2 == 0 { "neutral" } else { "contradiction" },
                 "relation": r, "num_variables": 3 + p % 3, "mec_size": 1 + p % 4,
                 "split": if p < 30 { "train" } else { "test" },
+                "names": if p % 2 == 0 { "letters" } else { "words" },
+                "names": if p % 2 == 0 { "letters" } else { "words" },
             }));
         }
     }
@@ -149,7 +151,7 @@ fn metrics_match_a_reference_and_answers_are_read() {
             "{k}: {got}"
         );
     }
-    for dim in ["by_relation", "by_n", "by_split", "by_mec_size"] {
+    for dim in ["by_relation", "by_n", "by_split", "by_mec_size", "by_names"] {
         let groups = m[dim].as_object().unwrap();
         assert!(groups.len() >= 2, "{dim}");
         let items: u64 = groups.values().map(|g| g["items"].as_u64().unwrap()).sum();
@@ -433,6 +435,7 @@ fn bootstrap_intervals_cover_at_their_nominal_rate() {
                     n: None,
                     mec_size: None,
                     split: None,
+                    variants: [0; 5],
                     pair: None,
                 });
                 answers.push(Some(if predicted == 1 {
@@ -447,6 +450,7 @@ fn bootstrap_intervals_cover_at_their_nominal_rate() {
             index: Default::default(),
             premises: vec![PremiseFacts::default(); premises],
             splits: vec![],
+            variant_values: vec![],
             items,
             has_label3: false,
         };

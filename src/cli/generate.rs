@@ -230,6 +230,9 @@ pub fn run(a: GenerateArgs) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if summary.items == 0 && summary.premises > 0 {
+        eprintln!("warning: no item was kept: with --balance per-relation, a relation with no valid item keeps none of its invalid ones (ask for more premises, or --balance none)");
+    }
     eprintln!(
         "wrote {} items from {} premises to {}",
         summary.items,

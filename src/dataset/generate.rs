@@ -352,6 +352,10 @@ fn render_unit(
     let escaped = json_escaped(&text);
     let premise_id = format!("n{n}-p{:05}", unit.id_in_n);
     let graph_json = edges_json(&named.dag, names);
+    let variant_json = format!(
+        "\"names\":\"{}\",\"style\":\"{}\",\"premise_form\":\"{}\"",
+        config.names, config.style, premise.form
+    );
     let fields = PremiseFields {
         premise_id: &premise_id,
         split,
@@ -360,6 +364,7 @@ fn render_unit(
         premise_escaped: &escaped,
         mec_size: table.size,
         graph_json: &graph_json,
+        variant_json: &variant_json,
     };
     let cpdag_json = if table.released {
         String::new()

@@ -51,6 +51,8 @@ pub struct PremiseFields<'a> {
     pub mec_size: u64,
     /// The representative's edges as JSON (`[["A","B"],...]`).
     pub graph_json: &'a str,
+    /// The variant fields, as JSON members: `"names":"shuffled","style":...,"premise_form":...`.
+    pub variant_json: &'a str,
 }
 
 /// What is particular to one item.
@@ -89,6 +91,8 @@ pub fn write_jsonl(out: &mut String, p: &PremiseFields, item: &ItemFields) {
     out.push_str(item.relation.as_str());
     out.push_str("\",\"template\":");
     push_json_str(out, item.template);
+    out.push(',');
+    out.push_str(p.variant_json);
     out.push_str(",\"premise\":\"");
     out.push_str(p.premise_escaped);
     out.push_str("\",\"hypothesis\":");
@@ -165,6 +169,7 @@ mod tests {
             premise_escaped: &escaped,
             mec_size: 2,
             graph_json: "[[\"A\",\"B\"]]",
+            variant_json: "\"names\":\"letters\",\"style\":\"original\",\"premise_form\":\"all\"",
         };
         let item = ItemFields {
             id: "n2-p00001-A-B-parent",
@@ -187,6 +192,7 @@ mod tests {
         assert_eq!(v["label"], 0);
         assert_eq!(v["label3"], "neutral");
         assert_eq!(v["split"], "test");
+        assert_eq!(v["names"], "letters");
         let mut row = String::from(CSV_HEADER);
         write_csv(&mut row, premise, 2, &item);
         let mut r = csv::Reader::from_reader(row.as_bytes());

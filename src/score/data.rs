@@ -75,6 +75,9 @@ pub struct Item {
     pub mec_size: Option<u64>,
     /// Index into [`Dataset::splits`].
     pub split: Option<u8>,
+    /// For each of [`VARIANT_FIELDS`]: 0 when absent, else 1 + an index into
+    /// [`Dataset::variant_values`].
+    pub variants: [u8; 5],
     /// The pair, as indices into the premise's names (`None` when unknown).
     pub pair: Option<(u16, u16)>,
 }
@@ -87,6 +90,10 @@ pub struct PremiseFacts {
     /// Pairs `x < y` stated independent given some set.
     pub separable: Vec<(u16, u16)>,
 }
+
+/// Record fields that name a variant of the data (naming, wording, premise form, ...); the
+/// scorer breaks its metrics down by each one a dataset carries.
+pub const VARIANT_FIELDS: [&str; 5] = ["names", "style", "premise_form", "order", "variant"];
 
 /// A fast hash for item ids (FxHash's multiply-rotate; ids are not adversarial).
 #[derive(Default, Clone, Copy)]
@@ -123,6 +130,8 @@ pub struct Dataset {
     pub premises: Vec<PremiseFacts>,
     /// Split names, indexed by [`Item::split`].
     pub splits: Vec<String>,
+    /// Values of the variant fields, indexed by [`Item::variants`] minus one.
+    pub variant_values: Vec<String>,
     pub has_label3: bool,
 }
 
@@ -189,6 +198,7 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         index: std::sync::OnceLock::new(),
         premises: Vec::new(),
         splits: Vec::new(),
+        variant_values: Vec::new(),
         has_label3: true,
     };
     // Where each item was read, for the message about a duplicate id.
@@ -290,6 +300,7 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
                 n,
                 mec_size: None,
                 split: None,
+                variants: [0; 5],
                 pair,
             });
         }
@@ -319,6 +330,16 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         x: Option<Cow<'a, str>>,
         #[serde(borrow, default)]
         y: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        names: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        style: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        premise_form: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        order: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        variant: Option<Cow<'a, str>>,
     }
     for file in dataset_files(path)? {
         let source = Source::File(file.clone());
@@ -404,6 +425,28 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
                         None => return Err(err("split", "more than 255 distinct splits")),
                     }),
                 };
+                let mut variants = [0u8; 5];
+                for (k, value) in [&v.names, &v.style, &v.premise_form, &v.order, &v.variant]
+                    .into_iter()
+                    .enumerate()
+                {
+                    if let Some(value) = value.as_deref() {
+                        let at = match ds.variant_values.iter().position(|s| s == value) {
+                            Some(i) => i,
+                            None if ds.variant_values.len() < 254 => {
+                                ds.variant_values.push(value.to_string());
+                                ds.variant_values.len() - 1
+                            }
+                            None => {
+                                return Err(err(
+                                    VARIANT_FIELDS[k],
+                                    "more than 254 distinct variant values",
+                                ))
+                            }
+                        };
+                        variants[k] = at as u8 + 1;
+                    }
+                }
                 ds.ids.push(id);
                 origin.push((files_read.len() as u16, line as u32));
                 ds.items.push(Item {
@@ -414,6 +457,7 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
                     n: v.num_variables.map(|n| n as u16),
                     mec_size: v.mec_size,
                     split,
+                    variants,
                     pair,
                 });
             }

@@ -86,6 +86,9 @@ pub struct ModelReport {
     pub by_n: BTreeMap<String, Group>,
     pub by_split: BTreeMap<String, Group>,
     pub by_mec_size: BTreeMap<String, Group>,
+    /// Breakdowns by each variant field the dataset carries (`by_names`, `by_style`, ...).
+    #[serde(flatten)]
+    pub by_variant: BTreeMap<String, BTreeMap<String, Group>>,
     pub consistency: Consistency,
     pub unparsed_examples: Vec<serde_json::Value>,
 }
@@ -128,13 +131,17 @@ pub struct Report {
     pub groups: Vec<Vec<String>>,
 }
 
-/// The keys that decide an item's groups: relation, N, split, MEC size bucket.
+/// The keys that decide an item's groups: relation, N, split, MEC size bucket, variants.
 type GroupCombo = (
     Option<Relation>,
     Option<u16>,
     Option<u8>,
     Option<&'static str>,
+    [u8; 5],
 );
+
+/// Breakdown dimensions: the four fixed ones, then the variant fields.
+const DIMENSIONS: usize = 4 + data::VARIANT_FIELDS.len();
 
 /// One bootstrap resample: per model the confusion of every slot, and the 3x3 matrix.
 type Resampled = (Vec<Vec<Confusion>>, Vec<Option<[u64; 9]>>);
@@ -151,13 +158,17 @@ fn mec_bucket(size: u64) -> &'static str {
 }
 
 /// Group keys of an item, one per dimension (`None` when the dataset does not say).
-fn group_keys(ds: &Dataset, item: &data::Item) -> [Option<String>; 4] {
-    [
-        item.relation.map(|r| r.as_str().to_string()),
-        item.n.map(|n| n.to_string()),
-        item.split.map(|s| ds.splits[s as usize].clone()),
-        item.mec_size.map(|s| mec_bucket(s).to_string()),
-    ]
+fn group_keys(ds: &Dataset, item: &data::Item) -> [Option<String>; DIMENSIONS] {
+    std::array::from_fn(|d| match d {
+        0 => item.relation.map(|r| r.as_str().to_string()),
+        1 => item.n.map(|n| n.to_string()),
+        2 => item.split.map(|s| ds.splits[s as usize].clone()),
+        3 => item.mec_size.map(|s| mec_bucket(s).to_string()),
+        v => match item.variants[v - 4] {
+            0 => None,
+            k => Some(ds.variant_values[k as usize - 1].clone()),
+        },
+    })
 }
 
 /// Per model: each item's decided prediction (None = excluded), and the 3-way one.
@@ -314,8 +325,8 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
     // Group registry: (dimension, key) -> index. Keys repeat, so they are looked up once per
     // distinct (relation, n, split, MEC size) combination.
     let mut group_index: BTreeMap<(usize, String), usize> = BTreeMap::new();
-    let mut combos: HashMap<GroupCombo, [u16; 4]> = HashMap::new();
-    let keys: Vec<[u16; 4]> = ds
+    let mut combos: HashMap<GroupCombo, [u16; DIMENSIONS]> = HashMap::new();
+    let keys: Vec<[u16; DIMENSIONS]> = ds
         .items
         .iter()
         .map(|item| {
@@ -324,6 +335,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                 item.n,
                 item.split,
                 item.mec_size.map(mec_bucket),
+                item.variants,
             );
             *combos.entry(combo).or_insert_with(|| {
                 let k = group_keys(ds, item);
@@ -468,7 +480,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
     };
     let mut reports: Vec<ModelReport> = (0..models)
         .map(|m| {
-            let mut dims: [BTreeMap<String, Group>; 4] = Default::default();
+            let mut dims: [BTreeMap<String, Group>; DIMENSIONS] = Default::default();
             for ((d, key), &g) in &group_index {
                 let c = totals[m][1 + g];
                 if c.total() == 0 {
@@ -482,7 +494,14 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                     },
                 );
             }
-            let [by_relation, by_n, by_split, by_mec_size] = dims;
+            let mut dims = dims.into_iter();
+            let mut next = || dims.next().expect("one map per dimension");
+            let (by_relation, by_n, by_split, by_mec_size) = (next(), next(), next(), next());
+            let by_variant: BTreeMap<String, BTreeMap<String, Group>> = data::VARIANT_FIELDS
+                .iter()
+                .map(|f| (format!("by_{f}"), next()))
+                .filter(|(_, groups)| !groups.is_empty())
+                .collect();
             let three_way = three_per_premise[m].as_ref().map(|tp| {
                 let mut full = [0u64; 9];
                 for p in tp {
@@ -524,6 +543,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                 by_n,
                 by_split,
                 by_mec_size,
+                by_variant,
                 consistency: consistency(ds, &predictions[m]),
                 unparsed_examples: predictions[m]
                     .unparsed_examples

@@ -59,12 +59,17 @@ impl Exporter for Markdown {
             }
         }
         for m in &r.models {
-            for (title, dim) in [
+            let fixed = [
                 ("relation", &m.by_relation),
                 ("N", &m.by_n),
                 ("split", &m.by_split),
                 ("MEC size", &m.by_mec_size),
-            ] {
+            ];
+            let variants = m
+                .by_variant
+                .iter()
+                .map(|(k, g)| (k.trim_start_matches("by_"), g));
+            for (title, dim) in fixed.into_iter().chain(variants) {
                 if dim.is_empty() {
                     continue;
                 }

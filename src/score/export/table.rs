@@ -96,12 +96,17 @@ impl Exporter for Table {
             ));
         }
         for m in &r.models {
-            for (title, dim) in [
+            let fixed = [
                 ("relation", &m.by_relation),
                 ("N", &m.by_n),
                 ("split", &m.by_split),
                 ("MEC size", &m.by_mec_size),
-            ] {
+            ];
+            let variants = m
+                .by_variant
+                .iter()
+                .map(|(k, g)| (k.trim_start_matches("by_"), g));
+            for (title, dim) in fixed.into_iter().chain(variants) {
                 if dim.len() < 2 {
                     continue;
                 }
