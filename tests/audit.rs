@@ -1,39 +1,18 @@
 //! `corrcause audit` on the published test split, on generated data, and on bad input.
 
+mod common;
+
+use common::corrcause;
 use corrcause::dataset::{exhaustive_mecs, Semantics};
 use corrcause::text::names::letter_name;
 use corrcause::text::{parse_premise, Premise};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
-
-fn corrcause(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_corrcause"))
-        .args(args)
-        .output()
-        .expect("corrcause runs")
-}
-
-fn shared(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corr2cause-data")
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("corrcause-audit-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 #[test]
 fn finds_the_wrong_labels_of_the_released_test_split() {
     let out = corrcause(&[
         "audit",
-        &shared("hf_v2_release/test.csv"),
+        common::shared("hf_v2_release/test.csv").to_str().unwrap(),
         "--format",
         "json",
     ]);
@@ -63,8 +42,14 @@ fn finds_the_wrong_labels_of_the_released_test_split() {
     // Row numbers count data rows from 0: row 115 is the 116th row of the file.
     assert_eq!(wrong[0]["row"], 115);
     assert_eq!(wrong[0]["relation"], "has_collider");
-    let table =
-        String::from_utf8(corrcause(&["audit", &shared("hf_v2_release/test.csv")]).stdout).unwrap();
+    let table = String::from_utf8(
+        corrcause(&[
+            "audit",
+            common::shared("hf_v2_release/test.csv").to_str().unwrap(),
+        ])
+        .stdout,
+    )
+    .unwrap();
     assert!(
         table.starts_with("1162 rows, 21 distinct premises: 18 labels disagree"),
         "{table}"
@@ -87,7 +72,7 @@ fn finds_the_spurious_premises_of_the_released_construction() {
 
 #[test]
 fn generated_corrected_data_audits_clean_and_released_data_does_not() {
-    let dir = temp("gen");
+    let dir = common::temp_dir("audit", "gen");
     for (preset, sub) in [("corr2cause-v2", "v2"), ("corr2cause-v2-released", "rel")] {
         let out_dir = dir.join(sub);
         let gen = corrcause(&[
@@ -188,7 +173,7 @@ fn generated_corrected_data_audits_clean_and_released_data_does_not() {
 
 #[test]
 fn unreadable_rows_are_errors_naming_the_line() {
-    let dir = temp("bad");
+    let dir = common::temp_dir("audit", "bad");
     let good = r#"{"premise": "Suppose there is a closed system of 2 variables, A and B. All the statistical relations among these 2 variables are as follows: A correlates with B.", "hypothesis": "A directly causes B.", "label": 0}"#;
     let cases = [
         (

@@ -1,22 +1,12 @@
 //! The exhaustive construction against the published Corr2Cause v2 files in `../shared`.
 
+mod common;
+
+use common::shared;
 use corrcause::causal::Relation;
 use corrcause::dataset::{exhaustive_mecs, ExhaustiveMec, Semantics};
 use corrcause::text::names::letter_name;
 use corrcause::text::Premise;
-use std::path::PathBuf;
-
-fn shared(path: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corr2cause-data")
-        .join(path);
-    assert!(
-        p.exists(),
-        "{} is missing: the tests need ../shared beside the checkout",
-        p.display()
-    );
-    p
-}
 
 fn premise_text(n: usize, mec: &ExhaustiveMec) -> String {
     let names: Vec<String> = (0..n).map(letter_name).collect();

@@ -3,23 +3,11 @@
 
 mod common;
 
+use common::{corrcause, shared};
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn corrcause(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_corrcause"))
-        .args(args)
-        .output()
-        .expect("corrcause runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("corrcause-gen-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 fn generate(dir: &Path, args: &[&str]) {
     let mut all = vec!["generate", "--out", dir.to_str().unwrap()];
@@ -30,12 +18,6 @@ fn generate(dir: &Path, args: &[&str]) {
         "generate {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corr2cause-data")
-        .join(path)
 }
 
 /// (relation, earlier name, later name) of a Corr2Cause hypothesis, whatever its phrasing.
@@ -101,7 +83,7 @@ fn labels_of(file: &Path) -> HashMap<Key, u64> {
 
 #[test]
 fn released_preset_contains_every_published_row() {
-    let dir = temp_dir("released");
+    let dir = common::temp_dir("generate", "released");
     // N = 2..5 end to end (N = 6 is checked against the full label file in corr2cause_release.rs).
     generate(
         &dir,
@@ -161,7 +143,7 @@ fn released_preset_contains_every_published_row() {
 
 #[test]
 fn corrected_preset_matches_a_brute_force_labeller() {
-    let dir = temp_dir("corrected");
+    let dir = common::temp_dir("generate", "corrected");
     generate(
         &dir,
         &[
@@ -274,11 +256,11 @@ fn output_does_not_depend_on_threads_or_shards() {
     let args = [
         "--preset", "default", "--per-n", "12", "--nodes", "5..=8", "--format", "both",
     ];
-    let one = temp_dir("t1");
+    let one = common::temp_dir("generate", "t1");
     let mut a = vec!["--threads", "1", "generate", "--out", one.to_str().unwrap()];
     a.extend_from_slice(&args);
     assert!(corrcause(&a).status.success());
-    let two = temp_dir("t2");
+    let two = common::temp_dir("generate", "t2");
     generate(&two, &args);
     let files = [
         "train.jsonl",
@@ -299,7 +281,7 @@ fn output_does_not_depend_on_threads_or_shards() {
     }
     let shards: Vec<PathBuf> = (0..3)
         .map(|k| {
-            let d = temp_dir(&format!("s{k}"));
+            let d = common::temp_dir("generate", &format!("s{k}"));
             let shard = format!("{k}/3");
             let mut a = args.to_vec();
             a.extend_from_slice(&["--shard", &shard]);
@@ -348,7 +330,7 @@ fn output_does_not_depend_on_threads_or_shards() {
 
 #[test]
 fn balanced_presets_have_equal_labels_per_relation() {
-    let dir = temp_dir("balanced");
+    let dir = common::temp_dir("generate", "balanced");
     generate(
         &dir,
         &[
@@ -383,7 +365,7 @@ fn balanced_presets_have_equal_labels_per_relation() {
 
 #[test]
 fn bad_configurations_are_rejected_with_a_reason() {
-    let dir = temp_dir("bad");
+    let dir = common::temp_dir("generate", "bad");
     let cases: [(&[&str], &str); 4] = [
         (
             &["--preset", "default", "--nodes", "13", "--premise", "all"],

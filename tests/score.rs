@@ -1,28 +1,16 @@
 //! `corrcause score` end to end: metrics against a reference implementation, answer forms, the
 //! bootstrap's coverage in a simulation, report formats, and bad input.
 
+mod common;
+
+use common::corrcause;
 use corrcause::score::answer::Answer;
 use corrcause::score::data::{Dataset, Item, Predictions, PremiseFacts};
 use corrcause::score::{score, Missing, Options, Unparsed};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn corrcause(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_corrcause"))
-        .args(args)
-        .output()
-        .expect("corrcause runs")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("corrcause-score-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use std::path::Path;
 
 fn write_lines(path: &Path, lines: &[Value]) {
     let text: String = lines.iter().map(|v| format!("{v}\n")).collect();
@@ -77,7 +65,7 @@ fn reference(pairs: &[(u8, u8)]) -> HashMap<&'static str, f64> {
 
 #[test]
 fn metrics_match_a_reference_and_answers_are_read() {
-    let dir = temp("metrics");
+    let dir = common::temp_dir("score", "metrics");
     let ds = dataset_lines();
     write_lines(&dir.join("data.jsonl"), &ds);
     // A model that answers in many raw forms: right on even items, wrong on odd ones, one unparsed.
@@ -221,7 +209,7 @@ fn metrics_match_a_reference_and_answers_are_read() {
 
 #[test]
 fn several_models_are_compared() {
-    let dir = temp("compare");
+    let dir = common::temp_dir("score", "compare");
     let ds = dataset_lines();
     write_lines(&dir.join("data.jsonl"), &ds);
     let perfect: Vec<Value> = ds
@@ -324,7 +312,7 @@ fn several_models_are_compared() {
 
 #[test]
 fn bad_predictions_are_errors_naming_file_and_line() {
-    let dir = temp("bad");
+    let dir = common::temp_dir("score", "bad");
     write_lines(&dir.join("data.jsonl"), &dataset_lines());
     let data = dir.join("data.jsonl");
     let cases: Vec<(Vec<Value>, &str)> = vec![

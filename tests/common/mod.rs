@@ -220,3 +220,32 @@ pub fn all_dags(n: usize) -> Vec<Naive> {
 pub fn members(n: usize, mask: u64) -> Vec<bool> {
     (0..n).map(|v| (mask >> v) & 1 == 1).collect()
 }
+
+/// Runs the `corrcause` binary with `args` and no input.
+pub fn corrcause(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_corrcause"))
+        .args(args)
+        .output()
+        .expect("corrcause runs")
+}
+
+/// A fresh, empty directory for one test (`tag` names the test file, `name` the test).
+pub fn temp_dir(tag: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("corrcause-{tag}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temporary directory");
+    d
+}
+
+/// A file of the published Corr2Cause data in `../shared/corr2cause-data`.
+pub fn shared(path: &str) -> std::path::PathBuf {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corr2cause-data")
+        .join(path);
+    assert!(
+        p.exists(),
+        "{} is missing: the tests need ../shared beside the checkout",
+        p.display()
+    );
+    p
+}

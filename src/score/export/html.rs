@@ -2,7 +2,10 @@
 //! with its interval by N and by relation, drawn as inline SVG (no network needed).
 
 use super::super::{Group, ModelReport};
-use super::{interval_note, pct, with_interval, Exporter, Report};
+use super::{
+    comparison_rows, interval_note, leaderboard_rows, pct, with_interval, Exporter, Report,
+    COMPARISON_HEADER, LEADERBOARD_HEADER,
+};
 use std::collections::BTreeMap;
 
 pub struct Html;
@@ -12,6 +15,27 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Appends a table; cells are HTML already, reference rows are marked `ref`.
+fn table(out: &mut String, header: &[&str], rows: impl IntoIterator<Item = (bool, Vec<String>)>) {
+    out.push_str("<table><tr>");
+    for h in header {
+        out.push_str(&format!("<th>{}</th>", esc(h)));
+    }
+    out.push_str("</tr>");
+    for (reference, cells) in rows {
+        out.push_str(if reference {
+            "<tr class=\"ref\">"
+        } else {
+            "<tr>"
+        });
+        for c in cells {
+            out.push_str(&format!("<td>{c}</td>"));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
 }
 
 const COLOURS: [&str; 8] = [
@@ -87,43 +111,28 @@ impl Exporter for Html {
             "<h1>corrcause score</h1><p>{} items, {} premises.</p>",
             r.items, r.premises
         );
-        body.push_str("<h2>Leaderboard</h2><table><tr><th>model</th><th>items</th><th>unparsed</th><th>missing</th><th>F1 [95% CI]</th><th>precision</th><th>recall</th><th>accuracy</th><th>balanced acc.</th><th>MCC</th><th>incoherent premises</th></tr>");
-        for (i, m) in r.models.iter().enumerate() {
-            body.push_str(&format!(
-                "<tr><td><span class=\"key\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td></tr>",
-                COLOURS[i % COLOURS.len()],
-                esc(&m.name),
-                m.items,
-                m.unparsed,
-                m.missing,
-                with_interval(&m.metrics["f1"]),
-                with_interval(&m.metrics["precision"]),
-                with_interval(&m.metrics["recall"]),
-                with_interval(&m.metrics["accuracy"]),
-                with_interval(&m.metrics["balanced_accuracy"]),
-                with_interval(&m.metrics["mcc"]),
-                m.consistency.incoherent_premises,
-                m.consistency.premises
-            ));
-        }
-        for rf in &r.references {
-            let g = |k: &str| pct(rf.metrics[k]);
-            body.push_str(&format!(
-                "<tr class=\"ref\"><td>{} (analytic)</td><td>{}</td><td>-</td><td>-</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>-</td></tr>",
-                esc(rf.name), r.items, g("f1"), g("precision"), g("recall"), g("accuracy"), g("balanced_accuracy"), g("mcc")
-            ));
-        }
-        body.push_str("</table>");
+        body.push_str("<h2>Leaderboard</h2>");
+        let rows =
+            leaderboard_rows(r)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (reference, mut cells))| {
+                    if !reference {
+                        cells[0] = format!(
+                            "<span class=\"key\" style=\"background:{}\"></span>{}",
+                            COLOURS[i % COLOURS.len()],
+                            esc(&cells[0])
+                        );
+                    }
+                    (reference, cells)
+                });
+        table(&mut body, &LEADERBOARD_HEADER, rows);
         if !r.comparisons.is_empty() {
-            body.push_str("<h2>Comparisons</h2><table><tr><th>a</th><th>b</th><th>F1(a) - F1(b) [95% CI]</th><th>only a right</th><th>only b right</th><th>McNemar p</th><th>significant</th></tr>");
-            for c in &r.comparisons {
-                body.push_str(&format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&c.a), esc(&c.b), with_interval(&c.f1_difference), c.only_a_correct, c.only_b_correct, super::p_value(c.mcnemar_p),
-                    if c.significant { "yes" } else { "no" }
-                ));
-            }
-            body.push_str("</table>");
+            body.push_str("<h2>Comparisons</h2>");
+            let rows = comparison_rows(r)
+                .into_iter()
+                .map(|cells| (false, cells.iter().map(|c| esc(c)).collect()));
+            table(&mut body, &COMPARISON_HEADER, rows);
         }
         body.push_str("<h2>F1 by number of variables and by relation</h2>");
         body.push_str(&chart("F1 by N", &r.models, |m| &m.by_n));

@@ -50,6 +50,107 @@ pub(crate) fn with_interval(e: &super::metrics::Estimate) -> String {
     format!("{} [{}, {}]", pct(e.value), pct(e.low), pct(e.high))
 }
 
+/// Column titles of the leaderboard.
+pub(crate) const LEADERBOARD_HEADER: [&str; 11] = [
+    "model",
+    "items",
+    "unparsed",
+    "missing",
+    "F1 [95% CI]",
+    "precision",
+    "recall",
+    "accuracy",
+    "balanced acc.",
+    "MCC",
+    "incoherent premises",
+];
+
+/// Leaderboard cells, models (with intervals) first, then the analytic reference rows
+/// (`true` marks a reference).
+pub(crate) fn leaderboard_rows(r: &Report) -> Vec<(bool, Vec<String>)> {
+    let mut rows: Vec<(bool, Vec<String>)> = r
+        .models
+        .iter()
+        .map(|m| {
+            let mut cells = vec![
+                m.name.clone(),
+                m.items.to_string(),
+                m.unparsed.to_string(),
+                m.missing.to_string(),
+            ];
+            cells.extend(
+                super::metrics::METRICS
+                    .iter()
+                    .map(|k| with_interval(&m.metrics[k])),
+            );
+            cells.push(format!(
+                "{}/{}",
+                m.consistency.incoherent_premises, m.consistency.premises
+            ));
+            (false, cells)
+        })
+        .collect();
+    for rf in &r.references {
+        let mut cells = vec![
+            format!("{} (analytic)", rf.name),
+            r.items.to_string(),
+            "-".into(),
+            "-".into(),
+        ];
+        cells.extend(super::metrics::METRICS.iter().map(|k| pct(rf.metrics[k])));
+        cells.push("-".into());
+        rows.push((true, cells));
+    }
+    rows
+}
+
+/// Column titles of the pairwise comparisons.
+pub(crate) const COMPARISON_HEADER: [&str; 7] = [
+    "a",
+    "b",
+    "F1(a) - F1(b) [95% CI]",
+    "only a right",
+    "only b right",
+    "McNemar p",
+    "significant",
+];
+
+/// Cells of the pairwise comparisons.
+pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
+    r.comparisons
+        .iter()
+        .map(|c| {
+            vec![
+                c.a.clone(),
+                c.b.clone(),
+                with_interval(&c.f1_difference),
+                c.only_a_correct.to_string(),
+                c.only_b_correct.to_string(),
+                p_value(c.mcnemar_p),
+                if c.significant { "yes" } else { "no" }.into(),
+            ]
+        })
+        .collect()
+}
+
+/// A model's breakdowns: the fixed ones, then one per variant field, with their titles.
+pub(crate) fn breakdowns(
+    m: &super::ModelReport,
+) -> Vec<(&str, &std::collections::BTreeMap<String, super::Group>)> {
+    let mut out = vec![
+        ("relation", &m.by_relation),
+        ("N", &m.by_n),
+        ("split", &m.by_split),
+        ("MEC size", &m.by_mec_size),
+    ];
+    out.extend(
+        m.by_variant
+            .iter()
+            .map(|(k, g)| (k.trim_start_matches("by_"), g)),
+    );
+    out
+}
+
 /// The note every format carries about how intervals were made.
 pub(crate) fn interval_note(r: &Report) -> String {
     format!(

@@ -96,17 +96,7 @@ impl Exporter for Table {
             ));
         }
         for m in &r.models {
-            let fixed = [
-                ("relation", &m.by_relation),
-                ("N", &m.by_n),
-                ("split", &m.by_split),
-                ("MEC size", &m.by_mec_size),
-            ];
-            let variants = m
-                .by_variant
-                .iter()
-                .map(|(k, g)| (k.trim_start_matches("by_"), g));
-            for (title, dim) in fixed.into_iter().chain(variants) {
+            for (title, dim) in super::breakdowns(m) {
                 if dim.len() < 2 {
                     continue;
                 }
