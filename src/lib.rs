@@ -6,6 +6,7 @@
 //!   causal relations between pairs of variables;
 //! - [`text`]: variable names, premises and hypotheses in words;
 //! - [`dataset`]: Corr2Cause's exhaustive construction, records, presets, files;
+//! - [`run`]: models answer the items (the built-in baselines so far);
 //! - [`score`]: answers read, metrics with bootstrap intervals, comparisons, reports;
 //! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]).
 
@@ -15,5 +16,6 @@ pub mod dataset;
 pub mod error;
 pub mod graph;
 pub mod output;
+pub mod run;
 pub mod score;
 pub mod text;

@@ -38,7 +38,9 @@ pub(crate) fn pct(x: f64) -> String {
 
 /// A p-value with three significant figures, in scientific notation when small.
 pub(crate) fn p_value(p: f64) -> String {
-    if p < 1e-3 {
+    if p < 1e-300 {
+        "< 1e-300".into()
+    } else if p < 1e-3 {
         format!("{p:.2e}")
     } else {
         format!("{p:.3}")

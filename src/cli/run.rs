@@ -1,0 +1,131 @@
+//! `corrcause run`: the built-in baselines on a dataset (by default the `default` preset's test
+//! split, generated on the fly), then the scorer's report.
+
+use crate::dataset::{generate, Config};
+use crate::error::{Error, Result};
+use crate::output::Output;
+use crate::run::baseline::Baseline;
+use crate::run::run_baseline;
+use crate::score::data::{read_dataset, read_predictions, Duplicates};
+use crate::score::export::{exporter, Format};
+use crate::score::{score, Missing, Options, Unparsed};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// A corrcause JSONL dataset file (default: generate --preset on the fly).
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// The preset generated when no --dataset is given.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// The split of the generated preset to run on.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Model specs; this version runs the built-in baselines (baseline:oracle, baseline:random,
+    /// baseline:always-invalid, baseline:always-valid, baseline:correlation). Default: all five.
+    #[arg(long = "model")]
+    pub models: Vec<String>,
+    /// Output directory: one folder per model, and the reports of all.
+    #[arg(long, default_value = "out/run")]
+    pub out: PathBuf,
+    /// Seed of the random baseline and of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+}
+
+/// A folder name for a model spec: letters, digits, '-', '_' and '.'.
+fn slug(spec: &str) -> String {
+    spec.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Runs `corrcause run`.
+pub fn run(a: RunArgs) -> Result<()> {
+    let models: Vec<Baseline> = if a.models.is_empty() {
+        Baseline::ALL.to_vec()
+    } else {
+        a.models
+            .iter()
+            .map(|m| {
+                Baseline::from_spec(m).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--model {m:?}: this version runs the built-in baselines only (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation)"
+                    ))
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
+    let dataset = match &a.dataset {
+        Some(d) => d.clone(),
+        None => {
+            let config = Config::preset(&a.preset).map_err(Error::Usage)?;
+            let dir = a.out.join("dataset");
+            generate(&config, None, &dir, &|_, _| {})?;
+            let file = if config.splits.is_empty() {
+                dir.join("items.jsonl")
+            } else {
+                dir.join(format!("{}.jsonl", a.split))
+            };
+            if !file.exists() {
+                return Err(Error::Usage(format!(
+                    "preset {} has no split {:?}",
+                    a.preset, a.split
+                )));
+            }
+            file
+        }
+    };
+    let ds = read_dataset(&dataset)?;
+    let mut predictions = Vec::new();
+    for b in &models {
+        let folder = a.out.join(slug(b.spec()));
+        std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
+        let file = folder.join("predictions.jsonl");
+        run_baseline(std::slice::from_ref(&dataset), *b, a.seed, &file)?;
+        let p = read_predictions(&file, b.spec().to_string(), &ds, Duplicates::Error, false)?;
+        let options = Options {
+            unparsed: Unparsed::Wrong,
+            missing: Missing::Wrong,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+        };
+        let one = score(&ds, std::slice::from_ref(&p), &options);
+        let mut out = Output::open(Some(&folder.join("report.json")))?;
+        out.put(exporter(Format::Json).render(&one).as_bytes())?;
+        out.finish()?;
+        predictions.push(p);
+    }
+    let report = score(
+        &ds,
+        &predictions,
+        &Options {
+            unparsed: Unparsed::Wrong,
+            missing: Missing::Wrong,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+        },
+    );
+    for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
+        let mut out = Output::open(Some(&a.out.join(name)))?;
+        out.put(exporter(format).render(&report).as_bytes())?;
+        out.finish()?;
+    }
+    let mut stdout = Output::open(None)?;
+    stdout.put(exporter(Format::Table).render(&report).as_bytes())?;
+    stdout.finish()?;
+    eprintln!("predictions and reports in {}", a.out.display());
+    Ok(())
+}
