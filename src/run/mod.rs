@@ -2,6 +2,8 @@
 //! prediction file the scorer reads. This version runs the built-in baselines.
 
 pub mod baseline;
+pub mod journal;
+pub mod prompt;
 
 use crate::error::{Error, Result, Source};
 use crate::output::AtomicFile;

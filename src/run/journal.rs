@@ -1,0 +1,132 @@
+//! The journal of a run: one JSON line per answered item, appended and flushed as answers
+//! arrive, so a run killed at any moment loses at most the line it was writing. Reopened, it
+//! tells which items are done; a torn last line (the kill) is cut off, anything else malformed is
+//! an error, and an id answered twice keeps its first answer.
+
+use crate::error::{Error, Result, Source};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// An open journal, ready to append.
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path` and returns it with the records already in it,
+    /// by id (the first record of each id).
+    pub fn open(path: &Path) -> Result<(Journal, HashMap<String, Value>)> {
+        let source = Source::File(path.to_path_buf());
+        let mut done: HashMap<String, Value> = HashMap::new();
+        let mut keep = 0u64; // bytes of complete, valid lines
+        if path.exists() {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+            for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+                // A line without its newline was torn by a kill: cut it, its item is asked again.
+                let Some(content) = line.strip_suffix(b"\n") else {
+                    break;
+                };
+                let parsed = std::str::from_utf8(content)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok());
+                match parsed
+                    .as_ref()
+                    .and_then(|v| v.get("id"))
+                    .and_then(Value::as_str)
+                {
+                    Some(id) => {
+                        done.entry(id.to_string())
+                            .or_insert_with(|| parsed.clone().expect("parsed"));
+                        keep += line.len() as u64;
+                    }
+                    None => {
+                        return Err(Error::input(
+                            &source,
+                            i + 1,
+                            None,
+                            "not a journal record (JSON with an `id`); the journal is damaged",
+                        ))
+                    }
+                }
+            }
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path.display(), e))?;
+        file.set_len(keep)
+            .map_err(|e| Error::io(path.display(), e))?;
+        let mut journal = Journal {
+            path: path.to_path_buf(),
+            file,
+        };
+        journal
+            .file
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(path.display(), e))?;
+        Ok((journal, done))
+    }
+
+    /// Appends one record (it must have a string `id`) and flushes it to the operating system.
+    pub fn append(&mut self, record: &Value) -> Result<()> {
+        debug_assert!(record.get("id").and_then(Value::as_str).is_some());
+        let mut line = serde_json::to_string(record).expect("a record serialises");
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(|e| Error::io(self.path.display(), e))?;
+        self.file
+            .flush()
+            .map_err(|e| Error::io(self.path.display(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn resumes_after_a_torn_line_and_keeps_first_answers() {
+        let dir = std::env::temp_dir().join(format!("corrcause-journal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("journal.jsonl");
+        let _ = std::fs::remove_file(&path);
+        {
+            let (mut j, done) = Journal::open(&path).unwrap();
+            assert!(done.is_empty());
+            j.append(&json!({"id": "a", "output": "Yes"})).unwrap();
+            j.append(&json!({"id": "b", "output": "No"})).unwrap();
+            j.append(&json!({"id": "a", "output": "No"})).unwrap();
+        }
+        // A kill in the middle of a line.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"id\": \"c\", \"outp").unwrap();
+        drop(f);
+        let (mut j, done) = Journal::open(&path).unwrap();
+        assert_eq!(done.len(), 2);
+        assert_eq!(done["a"]["output"], "Yes");
+        j.append(&json!({"id": "c", "output": "Yes"})).unwrap();
+        drop(j);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 4);
+        assert!(text.ends_with("{\"id\":\"c\",\"output\":\"Yes\"}\n"));
+        // A complete record missing its newline counts as torn.
+        std::fs::write(&path, "{\"id\": \"a\"}\n{\"id\": \"b\"}").unwrap();
+        let (j, done) = Journal::open(&path).unwrap();
+        drop(j);
+        assert_eq!(done.len(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"id\": \"a\"}\n");
+        // Damage in the middle is an error, not a silent skip.
+        std::fs::write(&path, "{\"id\": \"a\"}\ngarbage\n{\"id\": \"b\"}\n").unwrap();
+        let err = Journal::open(&path).err().unwrap().to_string();
+        assert!(err.contains(":2:"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,175 @@
+//! Prompts: how an item is put to a model. Corr2Cause's original prompt, a chain-of-thought one,
+//! a JSON one, or a template file with `{premise}`, `{hypothesis}` and `{input}`; optionally after
+//! `k` worked examples chosen from a training split, balanced and seeded.
+
+use crate::graph::sample::{below, partial_shuffle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha12Rng;
+
+/// A prompt template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    /// Corr2Cause's: `Question: {premise}\nCan we deduct the following: {hypothesis}? Just answer "Yes" or "No."\n\nAnswer:`.
+    Corr2Cause,
+    /// Reason step by step, then a final "Answer: Yes" or "Answer: No" line.
+    ChainOfThought,
+    /// Answer as `{"answer": "yes"}` or `{"answer": "no"}`.
+    Json,
+    /// A user template with `{premise}`, `{hypothesis}` and `{input}` placeholders.
+    Template(String),
+}
+
+/// The placeholders a template may use.
+const PLACEHOLDERS: [&str; 3] = ["premise", "hypothesis", "input"];
+
+impl Prompt {
+    /// A user template, rejecting placeholders other than `{premise}`, `{hypothesis}`, `{input}`
+    /// (a brace around anything but a plain word, as in JSON, is left alone).
+    pub fn template(text: &str) -> Result<Prompt, String> {
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            let after = &rest[start + 1..];
+            if let Some(end) = after.find('}') {
+                let name = &after[..end];
+                let is_word =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if is_word && !PLACEHOLDERS.contains(&name) {
+                    return Err(format!("unknown placeholder {{{name}}} (a template may use {{premise}}, {{hypothesis}} and {{input}})"));
+                }
+            }
+            rest = after;
+        }
+        if !PLACEHOLDERS
+            .iter()
+            .any(|p| text.contains(&format!("{{{p}}}")))
+        {
+            return Err("the template uses none of {premise}, {hypothesis}, {input}".into());
+        }
+        Ok(Prompt::Template(text.to_string()))
+    }
+
+    /// The prompt for one item.
+    pub fn render(&self, premise: &str, hypothesis: &str) -> String {
+        let bare = hypothesis.strip_suffix('.').unwrap_or(hypothesis);
+        match self {
+            Prompt::Corr2Cause => format!(
+                "Question: {premise}\nCan we deduct the following: {bare}? Just answer \"Yes\" or \"No.\"\n\nAnswer:"
+            ),
+            Prompt::ChainOfThought => format!(
+                "Premise: {premise}\nHypothesis: {hypothesis}\nDoes the hypothesis necessarily follow from the premise? Think step by step, then end with a last line that is exactly \"Answer: Yes\" or \"Answer: No\"."
+            ),
+            Prompt::Json => format!(
+                "Premise: {premise}\nHypothesis: {hypothesis}\nDoes the hypothesis necessarily follow from the premise? Reply with only a JSON object: {{\"answer\": \"yes\"}} or {{\"answer\": \"no\"}}."
+            ),
+            Prompt::Template(t) => t
+                .replace("{input}", &crate::text::nli_input(premise, hypothesis))
+                .replace("{premise}", premise)
+                .replace("{hypothesis}", hypothesis),
+        }
+    }
+
+    /// The answer a worked example shows, in this prompt's form.
+    pub fn answer_text(&self, valid: bool) -> &'static str {
+        match (self, valid) {
+            (Prompt::Json, true) => "{\"answer\": \"yes\"}",
+            (Prompt::Json, false) => "{\"answer\": \"no\"}",
+            (Prompt::ChainOfThought, true) => "Answer: Yes",
+            (Prompt::ChainOfThought, false) => "Answer: No",
+            (_, true) => " Yes",
+            (_, false) => " No",
+        }
+    }
+
+    /// The prompt for an item after worked examples `(premise, hypothesis, valid)`.
+    pub fn render_with_shots(
+        &self,
+        shots: &[(&str, &str, bool)],
+        premise: &str,
+        hypothesis: &str,
+    ) -> String {
+        let mut out = String::new();
+        for (p, h, valid) in shots {
+            out.push_str(&self.render(p, h));
+            out.push_str(self.answer_text(*valid));
+            out.push_str("\n\n");
+        }
+        out.push_str(&self.render(premise, hypothesis));
+        out
+    }
+}
+
+/// `k` examples from a pool with binary labels: half valid and half invalid (the odd one valid),
+/// in a seeded random order. Fewer when the pool runs short of a label.
+pub fn choose_shots(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    let pick = |want: bool, count: usize, rng: &mut ChaCha12Rng| -> Vec<usize> {
+        let mut pool: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == want).collect();
+        let take = count.min(pool.len());
+        for i in 0..take {
+            let j = i + below(rng, (pool.len() - i) as u64) as usize;
+            pool.swap(i, j);
+        }
+        pool.truncate(take);
+        pool
+    };
+    let valid = pick(true, k.div_ceil(2), &mut rng);
+    let invalid = pick(false, k / 2, &mut rng);
+    let mut chosen: Vec<usize> = valid.into_iter().chain(invalid).collect();
+    let len = chosen.len();
+    partial_shuffle(&mut rng, &mut chosen, len);
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_original_prompt_is_corr2causes() {
+        let p = Prompt::Corr2Cause.render("P.", "A directly causes B.");
+        assert_eq!(p, "Question: P.\nCan we deduct the following: A directly causes B? Just answer \"Yes\" or \"No.\"\n\nAnswer:");
+        assert!(Prompt::Json
+            .render("P.", "H.")
+            .contains("{\"answer\": \"yes\"}"));
+        assert!(Prompt::ChainOfThought
+            .render("P.", "H.")
+            .contains("Answer: Yes"));
+    }
+
+    #[test]
+    fn templates_fill_their_placeholders_and_refuse_unknown_ones() {
+        let t =
+            Prompt::template("{input}\nJSON like {\"answer\": \"yes\"}. Premise again: {premise}")
+                .unwrap();
+        assert_eq!(
+            t.render("P.", "H."),
+            "Premise: P.\nHypothesis: H.\nJSON like {\"answer\": \"yes\"}. Premise again: P."
+        );
+        assert!(Prompt::template("{premise} {question}")
+            .unwrap_err()
+            .contains("{question}"));
+        assert!(Prompt::template("no placeholders").is_err());
+    }
+
+    #[test]
+    fn shots_are_balanced_seeded_and_answered() {
+        let labels: Vec<bool> = (0..100).map(|i| i % 7 == 0).collect();
+        let shots = choose_shots(&labels, 4, 9);
+        assert_eq!(shots.len(), 4);
+        assert_eq!(shots.iter().filter(|&&i| labels[i]).count(), 2);
+        assert_eq!(shots, choose_shots(&labels, 4, 9));
+        assert_ne!(shots, choose_shots(&labels, 4, 10));
+        let text = Prompt::Corr2Cause.render_with_shots(
+            &[("P1.", "H1.", true), ("P2.", "H2.", false)],
+            "P.",
+            "H.",
+        );
+        assert!(text.starts_with("Question: P1."));
+        assert!(text.contains("Answer: Yes\n\nQuestion: P2."));
+        assert!(text.ends_with(
+            "Can we deduct the following: H? Just answer \"Yes\" or \"No.\"\n\nAnswer:"
+        ));
+        // A pool short of valid examples gives what it has.
+        assert_eq!(choose_shots(&[false, false, true], 4, 1).len(), 3);
+    }
+}
