@@ -131,6 +131,118 @@ fn oracle_is_perfect_on_every_corrected_form() {
         dir.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in baselines only"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cmd:PROGRAM models"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A stand-in model: answers "Yes" to direct-cause hypotheses, "No" otherwise, after `delay` s.
+const FAKE_MODEL: &str = r#"
+import json, sys, time
+delay = float(sys.argv[1])
+for line in sys.stdin:
+    r = json.loads(line)
+    time.sleep(delay)
+    print(json.dumps({"id": r["id"], "output": "Yes" if "directly" in r["hypothesis"] else "No"}), flush=True)
+"#;
+
+fn ids_of(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn command_models_answer_once_per_item_even_when_killed() {
+    let dir = temp_dir("run", "cmd");
+    let model_py = dir.join("model.py");
+    std::fs::write(&model_py, FAKE_MODEL).unwrap();
+    let data = dir.join("data");
+    assert!(corrcause(&[
+        "generate",
+        "--preset",
+        "corr2cause-v2",
+        "--nodes",
+        "2..=4",
+        "--out",
+        data.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let dataset = data.join("items.jsonl");
+    let items = ids_of(&dataset);
+    let out = dir.join("out");
+    let spec = format!("cmd:python3 {} 0.004", model_py.display());
+    let args = [
+        "run",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--model",
+        spec.as_str(),
+        "--out",
+        out.to_str().unwrap(),
+        "--bootstrap",
+        "20",
+    ];
+    // Kill the run part way, then run it again with the same arguments.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_corrcause"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let folder = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("cmd-python3"))
+        .unwrap();
+    let journal = folder.join("journal.jsonl");
+    let before = std::fs::read_to_string(&journal)
+        .map(|t| t.lines().count())
+        .unwrap_or(0);
+    assert!(
+        before > 0 && before < items.len(),
+        "the kill should land mid-run ({before} of {})",
+        items.len()
+    );
+    let rerun = corrcause(&args);
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert!(String::from_utf8_lossy(&rerun.stderr).contains(&format!(
+        "{} of {} items asked now",
+        items.len() - before,
+        items.len()
+    )));
+    // Exactly one answer per item, in the journal and in the predictions.
+    let mut journal_ids = ids_of(&journal);
+    journal_ids.sort();
+    let mut expected = items.clone();
+    expected.sort();
+    assert_eq!(journal_ids, expected);
+    assert_eq!(ids_of(&folder.join("predictions.jsonl")), items);
+    // Its answers are scored: "Yes" exactly on the direct-cause hypotheses.
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["models"][0]["unparsed"], 0);
+    assert_eq!(
+        report["models"][0]["items"].as_u64().unwrap() as usize,
+        items.len()
+    );
+    // A third run asks nothing.
+    let again = corrcause(&args);
+    assert!(String::from_utf8_lossy(&again.stderr)
+        .contains(&format!("0 of {} items asked now", items.len())));
     std::fs::remove_dir_all(&dir).unwrap();
 }

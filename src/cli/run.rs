@@ -5,6 +5,8 @@ use crate::dataset::{generate, Config};
 use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::run::baseline::Baseline;
+use crate::run::command::run_command;
+use crate::run::prompt::Prompt;
 use crate::run::run_baseline;
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
@@ -23,10 +25,16 @@ pub struct RunArgs {
     /// The split of the generated preset to run on.
     #[arg(long, default_value = "test")]
     pub split: String,
-    /// Model specs; this version runs the built-in baselines (baseline:oracle, baseline:random,
-    /// baseline:always-invalid, baseline:always-valid, baseline:correlation). Default: all five.
+    /// Model specs: the built-in baselines (baseline:oracle, baseline:random,
+    /// baseline:always-invalid, baseline:always-valid, baseline:correlation), or `cmd:PROGRAM ARGS`
+    /// (one JSON request per line on its stdin, one JSON answer per line on its stdout).
+    /// Default: the five baselines.
     #[arg(long = "model")]
     pub models: Vec<String>,
+    /// Prompt for cmd: models: corr2cause (the original), cot, json, or a template file with
+    /// {premise}, {hypothesis} and {input}.
+    #[arg(long, default_value = "corr2cause")]
+    pub prompt: String,
     /// Output directory: one folder per model, and the reports of all.
     #[arg(long, default_value = "out/run")]
     pub out: PathBuf,
@@ -53,19 +61,33 @@ fn slug(spec: &str) -> String {
 
 /// Runs `corrcause run`.
 pub fn run(a: RunArgs) -> Result<()> {
-    let models: Vec<Baseline> = if a.models.is_empty() {
-        Baseline::ALL.to_vec()
+    /// What runs a model spec.
+    enum Model {
+        Baseline(Baseline),
+        Command(String),
+    }
+    let models: Vec<Model> = if a.models.is_empty() {
+        Baseline::ALL.into_iter().map(Model::Baseline).collect()
     } else {
         a.models
             .iter()
-            .map(|m| {
-                Baseline::from_spec(m).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--model {m:?}: this version runs the built-in baselines only (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation)"
-                    ))
-                })
+            .map(|m| match Baseline::from_spec(m) {
+                Some(b) => Ok(Model::Baseline(b)),
+                None if m.starts_with("cmd:") => Ok(Model::Command(m.clone())),
+                None => Err(Error::Usage(format!(
+                    "--model {m:?}: this version runs the built-in baselines (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation) and cmd:PROGRAM models"
+                ))),
             })
             .collect::<Result<_>>()?
+    };
+    let prompt = match a.prompt.as_str() {
+        "corr2cause" => Prompt::Corr2Cause,
+        "cot" => Prompt::ChainOfThought,
+        "json" => Prompt::Json,
+        path => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            Prompt::template(&text).map_err(|e| Error::Usage(format!("{path}: {e}")))?
+        }
     };
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
     let dataset = match &a.dataset {
@@ -90,12 +112,33 @@ pub fn run(a: RunArgs) -> Result<()> {
     };
     let ds = read_dataset(&dataset)?;
     let mut predictions = Vec::new();
-    for b in &models {
-        let folder = a.out.join(slug(b.spec()));
+    for model in &models {
+        let spec = match model {
+            Model::Baseline(b) => b.spec().to_string(),
+            Model::Command(c) => c.clone(),
+        };
+        let folder = a.out.join(slug(&spec));
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
         let file = folder.join("predictions.jsonl");
-        run_baseline(std::slice::from_ref(&dataset), *b, a.seed, &file)?;
-        let p = read_predictions(&file, b.spec().to_string(), &ds, Duplicates::Error, false)?;
+        match model {
+            Model::Baseline(b) => {
+                run_baseline(std::slice::from_ref(&dataset), *b, a.seed, &file)?;
+            }
+            Model::Command(c) => {
+                let (items, new) = run_command(
+                    c,
+                    std::slice::from_ref(&dataset),
+                    &prompt,
+                    &folder.join("journal.jsonl"),
+                    &file,
+                )?;
+                eprintln!(
+                    "{c}: {new} of {items} items asked now, {} from the journal",
+                    items - new
+                );
+            }
+        }
+        let p = read_predictions(&file, spec.clone(), &ds, Duplicates::Error, false)?;
         let options = Options {
             unparsed: Unparsed::Wrong,
             missing: Missing::Wrong,

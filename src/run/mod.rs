@@ -1,7 +1,8 @@
 //! Running models on a dataset: each item's prompt text in, a raw answer out, written as a
-//! prediction file the scorer reads. This version runs the built-in baselines.
+//! prediction file the scorer reads. This version runs the built-in baselines and `cmd:` models.
 
 pub mod baseline;
+pub mod command;
 pub mod journal;
 pub mod prompt;
 
