@@ -246,3 +246,75 @@ fn command_models_answer_once_per_item_even_when_killed() {
         .contains(&format!("0 of {} items asked now", items.len())));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn shots_come_from_the_train_split_balanced() {
+    let dir = temp_dir("run", "shots");
+    let model_py = dir.join("model.py");
+    std::fs::write(&model_py, FAKE_MODEL).unwrap();
+    let spec = format!("cmd:python3 {} 0", model_py.display());
+    let out = dir.join("out");
+    let run = corrcause(&[
+        "run",
+        "--model",
+        &spec,
+        "--shots",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--bootstrap",
+        "10",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let folder = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("cmd-python3"))
+        .unwrap();
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(folder.join("predictions.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let prompt = first["request"]["prompt"].as_str().unwrap();
+    assert_eq!(
+        prompt.matches("Question: ").count(),
+        3,
+        "two worked examples, then the item"
+    );
+    assert_eq!(
+        prompt.matches("Answer: Yes\n\n").count(),
+        1,
+        "one valid example"
+    );
+    assert_eq!(
+        prompt.matches("Answer: No\n\n").count(),
+        1,
+        "one invalid example"
+    );
+    assert!(first["answer"].is_string());
+    // No train split beside the dataset: a clear error.
+    let lone = dir.join("lone.jsonl");
+    std::fs::copy(out.join("dataset").join("test.jsonl"), &lone).unwrap();
+    let err = corrcause(&[
+        "run",
+        "--dataset",
+        lone.to_str().unwrap(),
+        "--model",
+        &spec,
+        "--shots",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("train"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::run::baseline::Baseline;
 use crate::run::command::run_command;
-use crate::run::prompt::Prompt;
+use crate::run::prompt::{shots_from, Prompt};
 use crate::run::run_baseline;
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// {premise}, {hypothesis} and {input}.
     #[arg(long, default_value = "corr2cause")]
     pub prompt: String,
+    /// Worked examples before each prompt (cmd: models), taken balanced and seeded from the
+    /// train split beside the dataset (`train.jsonl`).
+    #[arg(long, default_value_t = 0)]
+    pub shots: usize,
     /// Output directory: one folder per model, and the reports of all.
     #[arg(long, default_value = "out/run")]
     pub out: PathBuf,
@@ -90,6 +94,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         }
     };
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
+    let train_beside = |dataset: &std::path::Path| dataset.with_file_name("train.jsonl");
     let dataset = match &a.dataset {
         Some(d) => d.clone(),
         None => {
@@ -110,6 +115,24 @@ pub fn run(a: RunArgs) -> Result<()> {
             file
         }
     };
+    let shots = if a.shots == 0 {
+        Vec::new()
+    } else {
+        let train = train_beside(&dataset);
+        if !train.exists() {
+            return Err(Error::Usage(format!(
+                "--shots takes examples from the train split, and {} does not exist",
+                train.display()
+            )));
+        }
+        if train == dataset {
+            return Err(Error::Usage(
+                "--shots would take examples from the items being asked; run on another split"
+                    .into(),
+            ));
+        }
+        shots_from(&train, a.shots, a.seed)?
+    };
     let ds = read_dataset(&dataset)?;
     let mut predictions = Vec::new();
     for model in &models {
@@ -129,6 +152,7 @@ pub fn run(a: RunArgs) -> Result<()> {
                     c,
                     std::slice::from_ref(&dataset),
                     &prompt,
+                    &shots,
                     &folder.join("journal.jsonl"),
                     &file,
                 )?;

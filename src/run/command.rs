@@ -97,16 +97,21 @@ impl Drop for CommandModel {
     }
 }
 
-/// Asks the model every item of the JSONL dataset `files` not yet in the journal at
-/// `journal_path`, then writes `predictions` (one line per item, dataset order, atomically).
+/// Asks the model every item of the JSONL dataset `files` (after the worked examples `shots`) not
+/// yet in the journal at `journal_path`, then writes `predictions` (one line per item, dataset order, atomically).
 /// Returns (items, newly answered).
 pub fn run_command(
     spec: &str,
     files: &[std::path::PathBuf],
     prompt: &Prompt,
+    shots: &[(String, String, bool)],
     journal_path: &Path,
     predictions: &Path,
 ) -> Result<(usize, usize)> {
+    let shots: Vec<(&str, &str, bool)> = shots
+        .iter()
+        .map(|(p, h, v)| (p.as_str(), h.as_str(), *v))
+        .collect();
     #[derive(serde::Deserialize)]
     struct Item {
         id: String,
@@ -139,13 +144,15 @@ pub fn run_command(
             if model.is_none() {
                 model = Some(CommandModel::start(spec)?);
             }
-            let text_prompt = prompt.render(&item.premise, &item.hypothesis);
+            let text_prompt = prompt.render_with_shots(&shots, &item.premise, &item.hypothesis);
             let request = json!({"id": item.id, "prompt": text_prompt, "premise": item.premise, "hypothesis": item.hypothesis});
             let started = std::time::Instant::now();
             let output = model.as_mut().expect("started").ask(&request)?;
+            let answer = crate::text::answer::read(&output).answer;
             let record = json!({
                 "id": item.id,
                 "output": output,
+                "answer": (answer != crate::text::answer::Answer::Unparsed).then(|| answer.as_str()),
                 "request": {"prompt": text_prompt, "model": spec, "latency_ms": started.elapsed().as_millis() as u64},
             });
             journal.append(&record)?;

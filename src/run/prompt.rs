@@ -120,6 +120,34 @@ pub fn choose_shots(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
     chosen
 }
 
+/// `k` worked examples `(premise, hypothesis, valid)` from a corrcause JSONL training file,
+/// balanced and seeded (see [`choose_shots`]).
+pub fn shots_from(
+    train: &std::path::Path,
+    k: usize,
+    seed: u64,
+) -> crate::error::Result<Vec<(String, String, bool)>> {
+    use crate::error::{Error, Source};
+    let source = Source::File(train.to_path_buf());
+    let text = std::fs::read_to_string(train).map_err(|e| Error::io(train.display(), e))?;
+    let mut pool = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| Error::input(&source, i + 1, None, e.to_string()))?;
+        let field = |k: &str| {
+            v[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| Error::input(&source, i + 1, Some(k), "missing"))
+        };
+        pool.push((field("premise")?, field("hypothesis")?, v["label"] == 1));
+    }
+    let labels: Vec<bool> = pool.iter().map(|p| p.2).collect();
+    Ok(choose_shots(&labels, k, seed)
+        .into_iter()
+        .map(|i| pool[i].clone())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

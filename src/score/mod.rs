@@ -4,8 +4,9 @@
 //! Items of one premise are not independent (they share a graph and a text), so every interval
 //! resamples premises, not items.
 
-pub mod answer;
 pub mod data;
+/// Reading answers lives with the rest of the text; re-exported where the scorer uses it.
+pub use crate::text::answer;
 pub mod export;
 pub mod metrics;
 

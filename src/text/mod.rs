@@ -1,5 +1,7 @@
-//! Text: variable names, premises and hypotheses in words. Built on [`crate::causal`].
+//! Text: variable names, premises and hypotheses in words, and reading answers back. Built on
+//! [`crate::causal`].
 
+pub mod answer;
 pub mod hypothesis;
 pub mod names;
 pub mod parse;
