@@ -104,11 +104,7 @@ fn judge(premise: &str) -> std::result::Result<Verdict, String> {
 
 /// Reads rows a batch at a time from a Corr2Cause CSV or a corrcause JSONL file.
 enum RowReader {
-    Csv {
-        reader: csv::Reader<std::fs::File>,
-        input: usize,
-        label: usize,
-    },
+    Csv(super::corr2cause_csv::Corr2CauseCsv),
     Jsonl {
         lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
         line: usize,
@@ -116,33 +112,14 @@ enum RowReader {
 }
 
 impl RowReader {
-    fn open(path: &Path, source: &Source) -> Result<RowReader> {
-        let is_csv = path
+    fn open(path: &Path) -> Result<RowReader> {
+        if path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if is_csv {
-            let mut reader =
-                csv::Reader::from_path(path).map_err(|e| Error::io(path.display(), e.into()))?;
-            let headers = reader
-                .headers()
-                .map_err(|e| Error::input(source, 1, None, e.to_string()))?
-                .clone();
-            let col = |name: &str| {
-                headers.iter().position(|h| h == name).ok_or_else(|| {
-                    Error::input(
-                        source,
-                        1,
-                        None,
-                        format!("no `{name}` column (a Corr2Cause CSV has input,label,...)"),
-                    )
-                })
-            };
-            let (input, label) = (col("input")?, col("label")?);
-            Ok(RowReader::Csv {
-                reader,
-                input,
-                label,
-            })
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            Ok(RowReader::Csv(super::corr2cause_csv::Corr2CauseCsv::open(
+                path,
+            )?))
         } else {
             let file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
             Ok(RowReader::Jsonl {
@@ -155,52 +132,19 @@ impl RowReader {
     /// Up to `size` rows; empty at the end of the file.
     fn batch(&mut self, size: usize, source: &Source) -> Result<Vec<Row>> {
         match self {
-            RowReader::Csv {
-                reader,
-                input,
-                label,
-            } => {
-                let mut rows = Vec::with_capacity(size);
-                for record in reader.records().take(size) {
-                    let record = record.map_err(|e| {
-                        let line = e.position().map_or(0, |p| p.line() as usize);
-                        Error::input(source, line, None, e.to_string())
-                    })?;
-                    let line = record.position().map_or(0, |p| p.line() as usize);
-                    let text = &record[*input];
-                    let (premise, hypothesis) = text
-                        .strip_prefix("Premise: ")
-                        .and_then(|t| t.split_once("\nHypothesis: "))
-                        .ok_or_else(|| {
-                            Error::input(
-                                source,
-                                line,
-                                Some("input"),
-                                "expected \"Premise: ...\\nHypothesis: ...\"",
-                            )
-                        })?;
-                    let label = match &record[*label] {
-                        "0" => 0,
-                        "1" => 1,
-                        other => {
-                            return Err(Error::input(
-                                source,
-                                line,
-                                Some("label"),
-                                format!("expected 0 or 1, got {other:?}"),
-                            ))
-                        }
-                    };
-                    rows.push(Row {
-                        line,
-                        premise: premise.to_string(),
-                        hypothesis: hypothesis.to_string(),
-                        label,
+            RowReader::Csv(rows) => rows
+                .by_ref()
+                .take(size)
+                .map(|r| {
+                    r.map(|r| Row {
+                        line: r.line,
+                        premise: r.premise,
+                        hypothesis: r.hypothesis,
+                        label: r.label,
                         label3: None,
-                    });
-                }
-                Ok(rows)
-            }
+                    })
+                })
+                .collect(),
             RowReader::Jsonl { lines, line } => {
                 let mut texts = Vec::with_capacity(size);
                 for text in lines.by_ref().take(size) {
@@ -255,7 +199,7 @@ struct Seen {
 /// batch of rows at a time: memory holds the distinct premises and the findings, not the file.
 pub fn audit(path: &Path) -> Result<AuditReport> {
     let source = Source::File(path.to_path_buf());
-    let mut reader = RowReader::open(path, &source)?;
+    let mut reader = RowReader::open(path)?;
     let mut seen: HashMap<String, Seen> = HashMap::new();
     let mut report = AuditReport {
         rows: 0,

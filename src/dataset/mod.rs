@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod config;
 pub mod corr2cause;
+pub mod corr2cause_csv;
 pub mod generate;
 pub mod record;
 

@@ -112,12 +112,6 @@ pub fn run_command(
         .iter()
         .map(|(p, h, v)| (p.as_str(), h.as_str(), *v))
         .collect();
-    #[derive(serde::Deserialize)]
-    struct Item {
-        id: String,
-        premise: String,
-        hypothesis: String,
-    }
     let (mut journal, done) = Journal::open(journal_path)?;
     let mut model: Option<CommandModel> = None;
     let mut order: Vec<String> = Vec::new();
@@ -129,14 +123,7 @@ pub fn run_command(
             BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?);
         for (i, line) in reader.lines().enumerate() {
             let text = line.map_err(|e| Error::io(path.display(), e))?;
-            let item: Item = serde_json::from_str(&text).map_err(|e| {
-                Error::input(
-                    &source,
-                    i + 1,
-                    None,
-                    format!("expected a record with id, premise and hypothesis: {e}"),
-                )
-            })?;
+            let item = super::parse_item(&source, i + 1, &text)?;
             order.push(item.id.clone());
             if answered.contains_key(&item.id) {
                 continue;

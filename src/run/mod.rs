@@ -13,6 +13,26 @@ use rayon::prelude::*;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+/// An item as a model is asked it.
+#[derive(serde::Deserialize)]
+pub(crate) struct Item {
+    pub id: String,
+    pub premise: String,
+    pub hypothesis: String,
+}
+
+/// Reads one line of a corrcause JSONL dataset as an item, naming the line when it is not one.
+pub(crate) fn parse_item(source: &Source, line: usize, text: &str) -> Result<Item> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::input(
+            source,
+            line,
+            None,
+            format!("expected a record with id, premise and hypothesis: {e}"),
+        )
+    })
+}
+
 /// Answers every item of the JSONL `dataset` files with `baseline` and writes
 /// `{"id", "output", "answer"}` lines to `out` (atomically); returns the number of items.
 pub fn run_baseline(
@@ -21,12 +41,6 @@ pub fn run_baseline(
     seed: u64,
     out: &Path,
 ) -> Result<usize> {
-    #[derive(serde::Deserialize)]
-    struct Item {
-        id: String,
-        premise: String,
-        hypothesis: String,
-    }
     let answerer = Answerer::new(baseline, seed);
     let mut file = AtomicFile::create(out)?;
     let mut count = 0;
@@ -48,14 +62,7 @@ pub fn run_baseline(
                     let text = line.map_err(|e| {
                         Error::input(&source, line_no, None, format!("cannot read: {e}"))
                     })?;
-                    let item: Item = serde_json::from_str(&text).map_err(|e| {
-                        Error::input(
-                            &source,
-                            line_no,
-                            None,
-                            format!("expected a record with id, premise and hypothesis: {e}"),
-                        )
-                    })?;
+                    let item = parse_item(&source, line_no, &text)?;
                     let output = answerer
                         .answer(&item.id, &item.premise, &item.hypothesis)
                         .map_err(|e| Error::input(&source, line_no, None, e))?;

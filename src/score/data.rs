@@ -228,60 +228,16 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
     {
-        let source = Source::File(path.to_path_buf());
-        let mut reader =
-            csv::Reader::from_path(path).map_err(|e| Error::io(path.display(), e.into()))?;
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::input(&source, 1, None, e.to_string()))?
-            .clone();
-        let col = |name: &str| headers.iter().position(|h| h == name);
-        let (input, label) = match (col("input"), col("label")) {
-            (Some(i), Some(l)) => (i, l),
-            _ => {
-                return Err(Error::input(
-                    &source,
-                    1,
-                    None,
-                    "a Corr2Cause CSV needs `input` and `label` columns",
-                ))
-            }
-        };
-        let nvars = col("num_variables");
         ds.has_label3 = false;
-        for (row, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| {
-                Error::input(
-                    &source,
-                    e.position().map_or(0, |p| p.line() as usize),
-                    None,
-                    e.to_string(),
-                )
-            })?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
-            let (premise, hypothesis) = record[input]
-                .strip_prefix("Premise: ")
-                .and_then(|t| t.split_once("\nHypothesis: "))
-                .ok_or_else(|| {
-                    Error::input(
-                        &source,
-                        line,
-                        Some("input"),
-                        "expected \"Premise: ...\\nHypothesis: ...\"",
-                    )
-                })?;
-            let label = match &record[label] {
-                "0" => 0,
-                "1" => 1,
-                other => {
-                    return Err(Error::input(
-                        &source,
-                        line,
-                        Some("label"),
-                        format!("expected 0 or 1, got {other:?}"),
-                    ))
-                }
-            };
+        for (row, record) in crate::dataset::corr2cause_csv::Corr2CauseCsv::open(path)?.enumerate()
+        {
+            let record = record?;
+            let (premise, hypothesis, label, n) = (
+                record.premise.as_str(),
+                record.hypothesis.as_str(),
+                record.label,
+                record.num_variables,
+            );
             let p = intern(premise, Some(premise), &mut ds, &mut names_of);
             let (relation, pair) = match &names_of[p as usize] {
                 Some(names) => match parse_hypothesis(hypothesis, names) {
@@ -290,7 +246,6 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
                 },
                 None => (None, None),
             };
-            let n = nvars.and_then(|c| record[c].parse().ok());
             ds.ids.push(row.to_string().into_boxed_str());
             ds.items.push(Item {
                 premise: p,
