@@ -37,6 +37,9 @@ pub enum Error {
         field: Option<String>,
         message: String,
     },
+    /// A model could not be asked: it refused (a key, a model name) or misbehaved.
+    #[error("{model}: {message}")]
+    Model { model: String, message: String },
     /// Options that cannot be honoured as given.
     #[error("{0}")]
     Usage(String),

@@ -36,8 +36,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Score model answers against a dataset, with bootstrap intervals and comparisons.
     Score(Box<score::ScoreArgs>),
-    /// Run the built-in baselines on a dataset (default: the `default` preset's test split) and score them.
-    Run(run::RunArgs),
+    /// Ask models (OpenAI-compatible servers, programs, built-in baselines) every item and score them.
+    Run(Box<run::RunArgs>),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -71,6 +71,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate::run(*args),
         Command::Audit(args) => audit::run(args),
         Command::Score(args) => score::run(*args),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
     }
 }

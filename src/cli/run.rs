@@ -1,11 +1,16 @@
-//! `corrcause run`: the built-in baselines on a dataset (by default the `default` preset's test
-//! split, generated on the fly), then the scorer's report.
+//! `corrcause run`: models on a dataset (by default the built-in baselines on the `default`
+//! preset's test split, generated on the fly), then the scorer's report.
 
 use crate::dataset::{generate, Config};
 use crate::error::{Error, Result};
 use crate::output::Output;
+use crate::run::ask::{ask_all, Options as AskOptions, Retry};
+use crate::run::backend::Backend;
 use crate::run::baseline::Baseline;
-use crate::run::command::run_command;
+use crate::run::cache::Cache;
+use crate::run::command::CommandBackend;
+use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
+use crate::run::progress::Display;
 use crate::run::prompt::{shots_from, Prompt};
 use crate::run::run_baseline;
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
@@ -13,6 +18,7 @@ use crate::score::export::{exporter, Format};
 use crate::score::{score, Missing, Options, Unparsed};
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -25,20 +31,74 @@ pub struct RunArgs {
     /// The split of the generated preset to run on.
     #[arg(long, default_value = "test")]
     pub split: String,
-    /// Model specs: the built-in baselines (baseline:oracle, baseline:random,
-    /// baseline:always-invalid, baseline:always-valid, baseline:correlation), or `cmd:PROGRAM ARGS`
-    /// (one JSON request per line on its stdin, one JSON answer per line on its stdout).
-    /// Default: the five baselines.
+    /// Model specs (repeat for several): `openai:MODEL@BASE_URL` (any OpenAI-compatible server,
+    /// e.g. openai:qwen2.5-7b@http://127.0.0.1:8000/v1), `cmd:PROGRAM ARGS` (one JSON request per
+    /// line on its stdin, one JSON answer per line on its stdout), or the built-in baselines
+    /// (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid,
+    /// baseline:correlation). Default: the five baselines.
     #[arg(long = "model")]
     pub models: Vec<String>,
-    /// Prompt for cmd: models: corr2cause (the original), cot, json, or a template file with
+    /// Prompt for models: corr2cause (the original), cot, json, or a template file with
     /// {premise}, {hypothesis} and {input}.
     #[arg(long, default_value = "corr2cause")]
     pub prompt: String,
-    /// Worked examples before each prompt (cmd: models), taken balanced and seeded from the
-    /// train split beside the dataset (`train.jsonl`).
+    /// Worked examples before each prompt, taken balanced and seeded from the train split beside
+    /// the dataset (`train.jsonl`).
     #[arg(long, default_value_t = 0)]
     pub shots: usize,
+    /// Requests in flight (default: 8 for openai:, 1 for cmd:, which starts one program per job).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// At most this many requests per second (all jobs together).
+    #[arg(long)]
+    pub rps: Option<f64>,
+    /// Seconds one request may take before it counts as failed and is retried.
+    #[arg(long, default_value_t = 120.0)]
+    pub timeout: f64,
+    /// Retries of a request after timeouts, dropped connections, 429 and 5xx.
+    #[arg(long, default_value_t = 8)]
+    pub retries: u32,
+    /// The first retry's delay in milliseconds; it doubles each time (up to 60 s), with jitter,
+    /// and is never shorter than the server's Retry-After.
+    #[arg(long, default_value_t = 500)]
+    pub backoff_ms: u64,
+    /// Reuse answers across runs and datasets: a content-addressed cache keyed by the model,
+    /// its parameters and the exact prompt.
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+    /// Progress: a bar on a terminal, else a line every 10 s (auto), or bar, lines, none.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "bar", "lines", "none"])]
+    pub progress: String,
+    /// openai: which endpoint: chat (BASE_URL/chat/completions) or completions.
+    #[arg(long, value_enum, default_value_t = Api::Chat)]
+    pub api: Api,
+    /// openai: the environment variable holding the API key (sent as a bearer token, never
+    /// written anywhere).
+    #[arg(long)]
+    pub api_key_env: Option<String>,
+    /// openai: a system message (chat), or text before the prompt (completions).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// openai: sampling temperature.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f64,
+    /// openai: the most tokens to write (default: 1024 for --prompt cot, else 16).
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// openai: the server's sampling seed.
+    #[arg(long)]
+    pub model_seed: Option<u64>,
+    /// openai: a stop string (repeat for several).
+    #[arg(long)]
+    pub stop: Vec<String>,
+    /// openai: force the answer's form where the server supports it: a GBNF grammar
+    /// (llama.cpp) or a JSON schema (response_format).
+    #[arg(long, value_enum, default_value_t = Constrain::None)]
+    pub constrain: Constrain,
+    /// openai: ask for log-probabilities and answer with the likelier of the two answer tokens
+    /// (its probability is kept).
+    #[arg(long)]
+    pub logprobs: bool,
     /// Output directory: one folder per model, and the reports of all.
     #[arg(long, default_value = "out/run")]
     pub out: PathBuf,
@@ -65,25 +125,6 @@ fn slug(spec: &str) -> String {
 
 /// Runs `corrcause run`.
 pub fn run(a: RunArgs) -> Result<()> {
-    /// What runs a model spec.
-    enum Model {
-        Baseline(Baseline),
-        Command(String),
-    }
-    let models: Vec<Model> = if a.models.is_empty() {
-        Baseline::ALL.into_iter().map(Model::Baseline).collect()
-    } else {
-        a.models
-            .iter()
-            .map(|m| match Baseline::from_spec(m) {
-                Some(b) => Ok(Model::Baseline(b)),
-                None if m.starts_with("cmd:") => Ok(Model::Command(m.clone())),
-                None => Err(Error::Usage(format!(
-                    "--model {m:?}: this version runs the built-in baselines (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation) and cmd:PROGRAM models"
-                ))),
-            })
-            .collect::<Result<_>>()?
-    };
     let prompt = match a.prompt.as_str() {
         "corr2cause" => Prompt::Corr2Cause,
         "cot" => Prompt::ChainOfThought,
@@ -93,6 +134,50 @@ pub fn run(a: RunArgs) -> Result<()> {
             Prompt::template(&text).map_err(|e| Error::Usage(format!("{path}: {e}")))?
         }
     };
+    /// What runs a model spec.
+    enum Model {
+        Baseline(Baseline),
+        Asked(Box<dyn Backend>),
+    }
+    let models: Vec<Model> = if a.models.is_empty() {
+        Baseline::ALL.into_iter().map(Model::Baseline).collect()
+    } else {
+        a.models
+            .iter()
+            .map(|m| {
+                if let Some(b) = Baseline::from_spec(m) {
+                    Ok(Model::Baseline(b))
+                } else if m.starts_with("cmd:") {
+                    let b = CommandBackend::new(m).map_err(|e| Error::Usage(format!("--model: {e}")))?;
+                    Ok(Model::Asked(Box::new(b)))
+                } else if m.starts_with("openai:") {
+                    Ok(Model::Asked(Box::new(openai_model(m, &a, &prompt)?)))
+                } else {
+                    Err(Error::Usage(format!(
+                        "--model {m:?}: write openai:MODEL@BASE_URL, cmd:PROGRAM ARGS, or a baseline (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation)"
+                    )))
+                }
+            })
+            .collect::<Result<_>>()?
+    };
+    let display = match a.progress.as_str() {
+        "bar" => Display::Bar,
+        "lines" => Display::Lines(Duration::from_secs(10)),
+        "none" => Display::Quiet,
+        _ => Display::auto(),
+    };
+    let cache = a.cache.as_deref().map(Cache::open).transpose()?;
+    if a.timeout.is_nan() || a.timeout <= 0.0 {
+        return Err(Error::Usage(format!(
+            "--timeout {}: give a positive number of seconds",
+            a.timeout
+        )));
+    }
+    if let Some(rps) = a.rps {
+        if rps.is_nan() || rps <= 0.0 {
+            return Err(Error::Usage(format!("--rps {rps}: give a positive rate")));
+        }
+    }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
     let train_beside = |dataset: &std::path::Path| dataset.with_file_name("train.jsonl");
     let dataset = match &a.dataset {
@@ -135,10 +220,11 @@ pub fn run(a: RunArgs) -> Result<()> {
     };
     let ds = read_dataset(&dataset)?;
     let mut predictions = Vec::new();
+    let mut unanswered = Vec::new();
     for model in &models {
         let spec = match model {
             Model::Baseline(b) => b.spec().to_string(),
-            Model::Command(c) => c.clone(),
+            Model::Asked(backend) => backend.spec().to_string(),
         };
         let folder = a.out.join(slug(&spec));
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
@@ -147,19 +233,38 @@ pub fn run(a: RunArgs) -> Result<()> {
             Model::Baseline(b) => {
                 run_baseline(std::slice::from_ref(&dataset), *b, a.seed, &file)?;
             }
-            Model::Command(c) => {
-                let (items, new) = run_command(
-                    c,
+            Model::Asked(backend) => {
+                let options = AskOptions {
+                    jobs: a.jobs.unwrap_or_else(|| backend.default_jobs()),
+                    rps: a.rps,
+                    retry: Retry {
+                        retries: a.retries,
+                        base: Duration::from_millis(a.backoff_ms),
+                        max: Duration::from_secs(60),
+                    },
+                    cache: cache.clone(),
+                    display,
+                };
+                let s = ask_all(
+                    backend.as_ref(),
                     std::slice::from_ref(&dataset),
                     &prompt,
                     &shots,
                     &folder.join("journal.jsonl"),
                     &file,
+                    &options,
                 )?;
                 eprintln!(
-                    "{c}: {new} of {items} items asked now, {} from the journal",
-                    items - new
+                    "{spec}: {} items: {} from the journal, {} from the cache, {} asked now ({} retries), {} without an answer",
+                    s.items, s.from_journal, s.from_cache, s.asked, s.retries, s.failed.len()
                 );
+                if let Some((id, message)) = s.failed.first() {
+                    unanswered.push(format!(
+                        "{spec}: {} items got no answer after {} retries (item {id:?}: {message})",
+                        s.failed.len(),
+                        a.retries
+                    ));
+                }
             }
         }
         let p = read_predictions(&file, spec.clone(), &ds, Duplicates::Error, false)?;
@@ -194,5 +299,58 @@ pub fn run(a: RunArgs) -> Result<()> {
     stdout.put(exporter(Format::Table).render(&report).as_bytes())?;
     stdout.finish()?;
     eprintln!("predictions and reports in {}", a.out.display());
+    if !unanswered.is_empty() {
+        return Err(Error::Model {
+            model: "run".into(),
+            message: format!(
+                "{}; they count as wrong in the report. Run the same command again to ask only them.",
+                unanswered.join("; ")
+            ),
+        });
+    }
     Ok(())
+}
+
+/// An `openai:` model with the request settings of the command line.
+fn openai_model(spec: &str, a: &RunArgs, prompt: &Prompt) -> Result<OpenAi> {
+    let usage = |m: String| Error::Usage(format!("--model {spec}: {m}"));
+    if a.constrain != Constrain::None && *prompt == Prompt::ChainOfThought {
+        return Err(usage(
+            "--constrain leaves no room for the reasoning --prompt cot asks for; use one or the other".into(),
+        ));
+    }
+    let api_key = match &a.api_key_env {
+        None => None,
+        Some(var) => match std::env::var(var) {
+            Ok(key) if !key.is_empty() => Some(key),
+            _ => {
+                return Err(usage(format!(
+                    "--api-key-env {var}: that environment variable is not set"
+                )))
+            }
+        },
+    };
+    let settings = Settings {
+        api: a.api,
+        system: a.system.clone(),
+        temperature: a.temperature,
+        max_tokens: Some(
+            a.max_tokens
+                .unwrap_or(if *prompt == Prompt::ChainOfThought {
+                    1024
+                } else {
+                    16
+                }),
+        ),
+        seed: a.model_seed,
+        stop: a.stop.clone(),
+        constrain: a.constrain,
+        shape: if *prompt == Prompt::Json {
+            AnswerShape::Json
+        } else {
+            AnswerShape::Word
+        },
+        logprobs: a.logprobs,
+    };
+    OpenAi::new(spec, settings, api_key, Duration::from_secs_f64(a.timeout)).map_err(usage)
 }

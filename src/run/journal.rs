@@ -1,27 +1,37 @@
 //! The journal of a run: one JSON line per answered item, appended and flushed as answers
 //! arrive, so a run killed at any moment loses at most the line it was writing. Reopened, it
-//! tells which items are done; a torn last line (the kill) is cut off, anything else malformed is
-//! an error, and an id answered twice keeps its first answer.
+//! tells which items are done and where their records are; a torn last line (the kill) is cut
+//! off, anything else malformed is an error, and an id answered twice keeps its first answer.
+//! Only record positions are held in memory, so a run's memory does not grow with its prompts.
 
 use crate::error::{Error, Result, Source};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// An open journal, ready to append.
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// Bytes written so far (the offset of the next record).
+    len: u64,
+}
+
+/// Where one record lies in the journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub offset: u64,
+    pub len: u32,
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path` and returns it with the records already in it,
-    /// by id (the first record of each id).
-    pub fn open(path: &Path) -> Result<(Journal, HashMap<String, Value>)> {
+    /// Opens (or creates) the journal at `path` and returns it with the places of the records
+    /// already in it, by id (the first record of each id).
+    pub fn open(path: &Path) -> Result<(Journal, HashMap<String, Span>)> {
         let source = Source::File(path.to_path_buf());
-        let mut done: HashMap<String, Value> = HashMap::new();
+        let mut done: HashMap<String, Span> = HashMap::new();
         let mut keep = 0u64; // bytes of complete, valid lines
         if path.exists() {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
@@ -39,8 +49,10 @@ impl Journal {
                     .and_then(Value::as_str)
                 {
                     Some(id) => {
-                        done.entry(id.to_string())
-                            .or_insert_with(|| parsed.clone().expect("parsed"));
+                        done.entry(id.to_string()).or_insert(Span {
+                            offset: keep,
+                            len: content.len() as u32,
+                        });
                         keep += line.len() as u64;
                     }
                     None => {
@@ -65,6 +77,7 @@ impl Journal {
         let mut journal = Journal {
             path: path.to_path_buf(),
             file,
+            len: keep,
         };
         journal
             .file
@@ -73,17 +86,47 @@ impl Journal {
         Ok((journal, done))
     }
 
-    /// Appends one record (it must have a string `id`) and flushes it to the operating system.
-    pub fn append(&mut self, record: &Value) -> Result<()> {
+    /// Appends one record (it must have a string `id`), hands it to the operating system at
+    /// once, and returns where it lies.
+    pub fn append(&mut self, record: &Value) -> Result<Span> {
         debug_assert!(record.get("id").and_then(Value::as_str).is_some());
         let mut line = serde_json::to_string(record).expect("a record serialises");
+        let span = Span {
+            offset: self.len,
+            len: line.len() as u32,
+        };
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
             .map_err(|e| Error::io(self.path.display(), e))?;
+        self.len += line.len() as u64;
+        Ok(span)
+    }
+
+    /// A reader of the records at given places.
+    pub fn reader(&self) -> Result<Records> {
+        Ok(Records {
+            path: self.path.clone(),
+            file: File::open(&self.path).map_err(|e| Error::io(self.path.display(), e))?,
+        })
+    }
+}
+
+/// Reads records of a journal by their places.
+pub struct Records {
+    path: PathBuf,
+    file: File,
+}
+
+impl Records {
+    /// The record at `span`, as its JSON text (without the newline).
+    pub fn get(&mut self, span: Span) -> Result<Vec<u8>> {
+        let mut bytes = vec![0; span.len as usize];
         self.file
-            .flush()
-            .map_err(|e| Error::io(self.path.display(), e))
+            .seek(SeekFrom::Start(span.offset))
+            .and_then(|_| self.file.read_exact(&mut bytes))
+            .map_err(|e| Error::io(self.path.display(), e))?;
+        Ok(bytes)
     }
 }
 
@@ -111,8 +154,14 @@ mod tests {
         drop(f);
         let (mut j, done) = Journal::open(&path).unwrap();
         assert_eq!(done.len(), 2);
-        assert_eq!(done["a"]["output"], "Yes");
-        j.append(&json!({"id": "c", "output": "Yes"})).unwrap();
+        let c = j.append(&json!({"id": "c", "output": "Yes"})).unwrap();
+        let mut records = j.reader().unwrap();
+        let first: Value = serde_json::from_slice(&records.get(done["a"]).unwrap()).unwrap();
+        assert_eq!(first["output"], "Yes");
+        assert_eq!(
+            records.get(c).unwrap(),
+            b"{\"id\":\"c\",\"output\":\"Yes\"}"
+        );
         drop(j);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 4);

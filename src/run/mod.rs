@@ -1,9 +1,15 @@
 //! Running models on a dataset: each item's prompt text in, a raw answer out, written as a
-//! prediction file the scorer reads. This version runs the built-in baselines and `cmd:` models.
+//! prediction file the scorer reads: the built-in baselines in process, and models behind a
+//! [`backend::Backend`] (OpenAI-compatible servers, subprocesses) through [`ask::ask_all`].
 
+pub mod ask;
+pub mod backend;
 pub mod baseline;
+pub mod cache;
 pub mod command;
 pub mod journal;
+pub mod openai;
+pub mod progress;
 pub mod prompt;
 
 use crate::error::{Error, Result, Source};

@@ -486,7 +486,8 @@ pub struct Predictions {
     pub unparsed_examples: Vec<(String, String)>,
 }
 
-/// Reads a prediction file: JSON lines with `id` and `output` (raw text) or `prediction`,
+/// Reads a prediction file: JSON lines with `id` and `output` (raw text) or `prediction` (which
+/// wins when both are given),
 /// a batch at a time.
 pub fn read_predictions(
     path: &Path,
@@ -540,17 +541,20 @@ pub fn read_predictions(
                     None => return Err(Error::input(&source, line, Some("id"), "missing (every prediction names the item it answers)")),
                 };
                 let item = ds.find(id, line - 1).ok_or_else(|| Error::input(&source, line, Some("id"), format!("{id:?} is not an item of the dataset")))?;
-                if let Some(output) = v.output.as_deref() {
-                    let reading = answer::read(output);
-                    let answer = reading.answer;
-                    let keep = keep_readings || answer == Answer::Unparsed;
-                    return Ok((item, answer, keep.then(|| (output.to_string(), reading)), keep.then(|| id.to_string())));
-                }
-                match &v.prediction {
-                    Some(p) => match answer::from_prediction(p) {
+                // A decided `prediction` (e.g. from answer log-probabilities) wins over the raw text.
+                if let Some(p) = &v.prediction {
+                    return match answer::from_prediction(p) {
                         Some(a) => Ok((item, a, None, None)),
                         None => Err(Error::input(&source, line, Some("prediction"), format!("{p} is not 0/1, true/false, yes/no, valid/invalid or entailment/neutral/contradiction"))),
-                    },
+                    };
+                }
+                match v.output.as_deref() {
+                    Some(output) => {
+                        let reading = answer::read(output);
+                        let answer = reading.answer;
+                        let keep = keep_readings || answer == Answer::Unparsed;
+                        Ok((item, answer, keep.then(|| (output.to_string(), reading)), keep.then(|| id.to_string())))
+                    }
                     None => Err(Error::input(&source, line, None, "needs `output` (raw text) or `prediction`")),
                 }
             })
