@@ -2,6 +2,7 @@
 //! other module, and nothing uses it.
 
 mod audit;
+mod batch;
 mod generate;
 mod graph;
 mod graph_json;
@@ -38,6 +39,12 @@ pub enum Command {
     Score(Box<score::ScoreArgs>),
     /// Ask models (OpenAI-compatible servers, programs, built-in baselines) every item and score them.
     Run(Box<run::RunArgs>),
+    /// Write requests for a provider's batch endpoint (OpenAI Batch API JSONL).
+    #[command(subcommand)]
+    Export(batch::ExportCommand),
+    /// Turn a provider's batch results into predictions for `corrcause score`.
+    #[command(subcommand)]
+    Import(batch::ImportCommand),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -72,5 +79,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(args) => audit::run(args),
         Command::Score(args) => score::run(*args),
         Command::Run(args) => run::run(*args),
+        Command::Export(cmd) => batch::run_export(cmd),
+        Command::Import(cmd) => batch::run_import(cmd),
     }
 }

@@ -38,14 +38,8 @@ pub struct RunArgs {
     /// baseline:correlation). Default: the five baselines.
     #[arg(long = "model")]
     pub models: Vec<String>,
-    /// Prompt for models: corr2cause (the original), cot, json, or a template file with
-    /// {premise}, {hypothesis} and {input}.
-    #[arg(long, default_value = "corr2cause")]
-    pub prompt: String,
-    /// Worked examples before each prompt, taken balanced and seeded from the train split beside
-    /// the dataset (`train.jsonl`).
-    #[arg(long, default_value_t = 0)]
-    pub shots: usize,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
     /// Requests in flight (default: 8 for openai:, 1 for cmd:, which starts one program per job).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -69,13 +63,82 @@ pub struct RunArgs {
     /// Progress: a bar on a terminal, else a line every 10 s (auto), or bar, lines, none.
     #[arg(long, default_value = "auto", value_parser = ["auto", "bar", "lines", "none"])]
     pub progress: String,
-    /// openai: which endpoint: chat (BASE_URL/chat/completions) or completions.
-    #[arg(long, value_enum, default_value_t = Api::Chat)]
-    pub api: Api,
     /// openai: the environment variable holding the API key (sent as a bearer token, never
     /// written anywhere).
     #[arg(long)]
     pub api_key_env: Option<String>,
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Output directory: one folder per model, and the reports of all.
+    #[arg(long, default_value = "out/run")]
+    pub out: PathBuf,
+    /// Seed of the random baseline and of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+}
+
+/// How items are put to a model.
+#[derive(Args, Debug)]
+pub struct PromptArgs {
+    /// Prompt for models: corr2cause (the original), cot, json, or a template file with
+    /// {premise}, {hypothesis} and {input}.
+    #[arg(long, default_value = "corr2cause")]
+    pub prompt: String,
+    /// Worked examples before each prompt, taken balanced and seeded from the train split beside
+    /// the dataset (`train.jsonl`).
+    #[arg(long, default_value_t = 0)]
+    pub shots: usize,
+}
+
+impl PromptArgs {
+    /// The prompt template.
+    pub fn prompt(&self) -> Result<Prompt> {
+        Ok(match self.prompt.as_str() {
+            "corr2cause" => Prompt::Corr2Cause,
+            "cot" => Prompt::ChainOfThought,
+            "json" => Prompt::Json,
+            path => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                Prompt::template(&text).map_err(|e| Error::Usage(format!("{path}: {e}")))?
+            }
+        })
+    }
+
+    /// The worked examples for items of `dataset`, from `train.jsonl` beside it.
+    pub fn shots(
+        &self,
+        dataset: &std::path::Path,
+        seed: u64,
+    ) -> Result<Vec<(String, String, bool)>> {
+        if self.shots == 0 {
+            return Ok(Vec::new());
+        }
+        let train = dataset.with_file_name("train.jsonl");
+        if !train.exists() {
+            return Err(Error::Usage(format!(
+                "--shots takes examples from the train split, and {} does not exist",
+                train.display()
+            )));
+        }
+        if train == dataset {
+            return Err(Error::Usage(
+                "--shots would take examples from the items being asked; run on another split"
+                    .into(),
+            ));
+        }
+        shots_from(&train, self.shots, seed)
+    }
+}
+
+/// What an OpenAI-compatible request carries besides the prompt.
+#[derive(Args, Debug)]
+pub struct RequestArgs {
+    /// openai: which endpoint: chat (BASE_URL/chat/completions) or completions.
+    #[arg(long, value_enum, default_value_t = Api::Chat)]
+    pub api: Api,
     /// openai: a system message (chat), or text before the prompt (completions).
     #[arg(long)]
     pub system: Option<String>,
@@ -99,15 +162,39 @@ pub struct RunArgs {
     /// (its probability is kept).
     #[arg(long)]
     pub logprobs: bool,
-    /// Output directory: one folder per model, and the reports of all.
-    #[arg(long, default_value = "out/run")]
-    pub out: PathBuf,
-    /// Seed of the random baseline and of the bootstrap.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Bootstrap resamples for the intervals.
-    #[arg(long, default_value_t = 1000)]
-    pub bootstrap: usize,
+}
+
+impl RequestArgs {
+    /// The request settings for items put with `prompt`.
+    pub fn settings(&self, prompt: &Prompt) -> Result<Settings, String> {
+        if self.constrain != Constrain::None && *prompt == Prompt::ChainOfThought {
+            return Err(
+                "--constrain leaves no room for the reasoning --prompt cot asks for; use one or the other".into(),
+            );
+        }
+        Ok(Settings {
+            api: self.api,
+            system: self.system.clone(),
+            temperature: self.temperature,
+            max_tokens: Some(
+                self.max_tokens
+                    .unwrap_or(if *prompt == Prompt::ChainOfThought {
+                        1024
+                    } else {
+                        16
+                    }),
+            ),
+            seed: self.model_seed,
+            stop: self.stop.clone(),
+            constrain: self.constrain,
+            shape: if *prompt == Prompt::Json {
+                AnswerShape::Json
+            } else {
+                AnswerShape::Word
+            },
+            logprobs: self.logprobs,
+        })
+    }
 }
 
 /// A folder name for a model spec: letters, digits, '-', '_' and '.'.
@@ -125,15 +212,7 @@ fn slug(spec: &str) -> String {
 
 /// Runs `corrcause run`.
 pub fn run(a: RunArgs) -> Result<()> {
-    let prompt = match a.prompt.as_str() {
-        "corr2cause" => Prompt::Corr2Cause,
-        "cot" => Prompt::ChainOfThought,
-        "json" => Prompt::Json,
-        path => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            Prompt::template(&text).map_err(|e| Error::Usage(format!("{path}: {e}")))?
-        }
-    };
+    let prompt = a.prompt.prompt()?;
     /// What runs a model spec.
     enum Model {
         Baseline(Baseline),
@@ -179,7 +258,6 @@ pub fn run(a: RunArgs) -> Result<()> {
         }
     }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
-    let train_beside = |dataset: &std::path::Path| dataset.with_file_name("train.jsonl");
     let dataset = match &a.dataset {
         Some(d) => d.clone(),
         None => {
@@ -200,24 +278,7 @@ pub fn run(a: RunArgs) -> Result<()> {
             file
         }
     };
-    let shots = if a.shots == 0 {
-        Vec::new()
-    } else {
-        let train = train_beside(&dataset);
-        if !train.exists() {
-            return Err(Error::Usage(format!(
-                "--shots takes examples from the train split, and {} does not exist",
-                train.display()
-            )));
-        }
-        if train == dataset {
-            return Err(Error::Usage(
-                "--shots would take examples from the items being asked; run on another split"
-                    .into(),
-            ));
-        }
-        shots_from(&train, a.shots, a.seed)?
-    };
+    let shots = a.prompt.shots(&dataset, a.seed)?;
     let ds = read_dataset(&dataset)?;
     let mut predictions = Vec::new();
     let mut unanswered = Vec::new();
@@ -314,11 +375,6 @@ pub fn run(a: RunArgs) -> Result<()> {
 /// An `openai:` model with the request settings of the command line.
 fn openai_model(spec: &str, a: &RunArgs, prompt: &Prompt) -> Result<OpenAi> {
     let usage = |m: String| Error::Usage(format!("--model {spec}: {m}"));
-    if a.constrain != Constrain::None && *prompt == Prompt::ChainOfThought {
-        return Err(usage(
-            "--constrain leaves no room for the reasoning --prompt cot asks for; use one or the other".into(),
-        ));
-    }
     let api_key = match &a.api_key_env {
         None => None,
         Some(var) => match std::env::var(var) {
@@ -330,27 +386,6 @@ fn openai_model(spec: &str, a: &RunArgs, prompt: &Prompt) -> Result<OpenAi> {
             }
         },
     };
-    let settings = Settings {
-        api: a.api,
-        system: a.system.clone(),
-        temperature: a.temperature,
-        max_tokens: Some(
-            a.max_tokens
-                .unwrap_or(if *prompt == Prompt::ChainOfThought {
-                    1024
-                } else {
-                    16
-                }),
-        ),
-        seed: a.model_seed,
-        stop: a.stop.clone(),
-        constrain: a.constrain,
-        shape: if *prompt == Prompt::Json {
-            AnswerShape::Json
-        } else {
-            AnswerShape::Word
-        },
-        logprobs: a.logprobs,
-    };
+    let settings = a.request.settings(prompt).map_err(usage)?;
     OpenAi::new(spec, settings, api_key, Duration::from_secs_f64(a.timeout)).map_err(usage)
 }

@@ -139,8 +139,30 @@ fn count_lines(files: &[PathBuf]) -> Result<u64> {
     Ok(total)
 }
 
-/// The journal record of one answer: the raw output, the parsed answer (from the answer
-/// probabilities when there are some) and the request as it was made.
+/// A prediction line for one reply: the raw output and the parsed answer, or, when the reply
+/// carries answer probabilities, the likelier answer as `prediction` (which the scorer takes)
+/// with both probabilities.
+pub fn answer_record(id: &str, reply: &Reply) -> Value {
+    let read = answer::read(&reply.output).answer;
+    let mut record = json!({
+        "id": id,
+        "output": reply.output,
+        "answer": (read != Answer::Unparsed).then(|| read.as_str()),
+    });
+    if let Some((yes, no)) = reply.answer_probabilities {
+        let decided = if yes > no {
+            Answer::Valid
+        } else {
+            Answer::Invalid
+        };
+        record["answer"] = json!(decided.as_str());
+        record["prediction"] = json!(decided.as_str());
+        record["answer_probabilities"] = json!({"yes": yes, "no": no});
+    }
+    record
+}
+
+/// The journal record of one answer: [`answer_record`] and the request as it was made.
 fn record(
     backend: &dyn Backend,
     parameters: &Value,
@@ -164,23 +186,7 @@ fn record(
     if let Some(t) = reply.completion_tokens {
         request["completion_tokens"] = json!(t);
     }
-    let read = answer::read(&reply.output).answer;
-    let mut record = json!({
-        "id": question.id,
-        "output": reply.output,
-        "answer": (read != Answer::Unparsed).then(|| read.as_str()),
-    });
-    if let Some((yes, no)) = reply.answer_probabilities {
-        let decided = if yes > no {
-            Answer::Valid
-        } else {
-            Answer::Invalid
-        };
-        record["answer"] = json!(decided.as_str());
-        // `prediction` is what the scorer takes when present: the likelier answer token.
-        record["prediction"] = json!(decided.as_str());
-        record["answer_probabilities"] = json!({"yes": yes, "no": no});
-    }
+    let mut record = answer_record(&question.id, reply);
     record["request"] = request;
     record
 }

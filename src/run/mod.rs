@@ -5,6 +5,7 @@
 pub mod ask;
 pub mod backend;
 pub mod baseline;
+pub mod batch;
 pub mod cache;
 pub mod command;
 pub mod journal;
