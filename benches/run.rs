@@ -91,6 +91,7 @@ fn openai_harness(c: &mut Criterion) {
         },
         cache: None,
         display: Display::Quiet,
+        items: None,
     };
     let mut group = c.benchmark_group("run");
     group
@@ -132,6 +133,7 @@ fn oracle(c: &mut Criterion) {
                 Baseline::Oracle,
                 0,
                 &dir.join("oracle.jsonl"),
+                None,
             )
             .unwrap()
         })
@@ -167,6 +169,7 @@ fn cli_run(dir: &Path, server: &Server, n: usize) -> (f64, f64, f64) {
         ])
         .args(["--bootstrap", "100"])
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut peak = 0;
@@ -188,7 +191,13 @@ fn cli_run(dir: &Path, server: &Server, n: usize) -> (f64, f64, f64) {
 fn memory(_: &mut Criterion) {
     let dir = work_dir();
     let server = Server::start(Plan::default());
-    for n in [10_000, 100_000] {
+    // Under `cargo test` (no --bench flag) a small run only checks that this still works.
+    let sizes: &[usize] = if std::env::args().any(|a| a == "--bench") {
+        &[10_000, 100_000]
+    } else {
+        &[1_000]
+    };
+    for &n in sizes {
         let (secs, rate, mb) = cli_run(&dir, &server, n);
         println!(
             "run/cli_openai_jobs64/{n}: {secs:.2} s for the whole command ({rate:.0} items/s including scoring), peak memory {mb:.0} MB"

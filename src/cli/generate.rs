@@ -4,7 +4,7 @@ use crate::causal::Relation;
 use crate::dataset::config::{
     parse_nodes, parse_splits, Balance, Format, Graphs, Order, PremiseChoice, RandomModel, PRESETS,
 };
-use crate::dataset::{generate, Config, Semantics, Shard};
+use crate::dataset::{generate, Config, Semantics};
 use crate::error::{Error, Result};
 use crate::text::{Naming, Style};
 use clap::Args;
@@ -74,9 +74,10 @@ pub struct GenerateArgs {
     /// Seed of every random choice.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write only part k of n (from 0): shards concatenated in order equal the whole.
+    /// Write only part k of n (from 0), or `auto` for the task of a Slurm job array; `corrcause
+    /// merge` joins the parts into exactly the unsharded dataset.
     #[arg(long)]
-    pub shard: Option<Shard>,
+    pub shard: Option<String>,
     /// Files to write.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -226,7 +227,8 @@ pub fn run(a: GenerateArgs) -> Result<()> {
             b.set_position(done as u64);
         }
     };
-    let summary = generate(&config, a.shard, &out, &progress)?;
+    let shard = super::shard_arg(a.shard.as_deref())?;
+    let summary = generate(&config, shard, &out, &progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -6,6 +6,7 @@ mod batch;
 mod generate;
 mod graph;
 mod graph_json;
+mod merge;
 mod run;
 mod score;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Score(Box<score::ScoreArgs>),
     /// Ask models (OpenAI-compatible servers, programs, built-in baselines) every item and score them.
     Run(Box<run::RunArgs>),
+    /// Join the shards of a dataset or of a run into exactly what one process writes.
+    Merge(merge::MergeArgs),
     /// Write requests for a provider's batch endpoint (OpenAI Batch API JSONL).
     #[command(subcommand)]
     Export(batch::ExportCommand),
@@ -65,6 +68,13 @@ pub fn main() -> i32 {
     }
 }
 
+/// Reads `--shard k/n|auto` (auto: the Slurm array task, from the environment).
+fn shard_arg(arg: Option<&str>) -> Result<Option<crate::dataset::Shard>> {
+    arg.map(|s| crate::dataset::Shard::resolve(s, |v| std::env::var(v).ok()))
+        .transpose()
+        .map_err(crate::error::Error::Usage)
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     if let Some(threads) = cli.threads {
@@ -79,6 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(args) => audit::run(args),
         Command::Score(args) => score::run(*args),
         Command::Run(args) => run::run(*args),
+        Command::Merge(args) => merge::run(args),
         Command::Export(cmd) => batch::run_export(cmd),
         Command::Import(cmd) => batch::run_import(cmd),
     }

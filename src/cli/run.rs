@@ -1,6 +1,7 @@
 //! `corrcause run`: models on a dataset (by default the built-in baselines on the `default`
 //! preset's test split, generated on the fly), then the scorer's report.
 
+use crate::dataset::manifest::{self, file_entry, hash_file};
 use crate::dataset::{generate, Config};
 use crate::error::{Error, Result};
 use crate::output::Output;
@@ -12,7 +13,7 @@ use crate::run::command::CommandBackend;
 use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
 use crate::run::progress::Display;
 use crate::run::prompt::{shots_from, Prompt};
-use crate::run::run_baseline;
+use crate::run::{count_items, run_baseline};
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
 use crate::score::{score, Missing, Options, Unparsed};
@@ -78,6 +79,11 @@ pub struct RunArgs {
     /// Bootstrap resamples for the intervals.
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
+    /// Ask only part k of n of the items (from 0), or `auto` for the task of a Slurm job array.
+    /// Each part goes to OUT/shard-k-of-n; `corrcause merge` joins the parts into exactly what one
+    /// run writes, and `corrcause score` scores the result.
+    #[arg(long)]
+    pub shard: Option<String>,
 }
 
 /// How items are put to a model.
@@ -257,6 +263,7 @@ pub fn run(a: RunArgs) -> Result<()> {
             return Err(Error::Usage(format!("--rps {rps}: give a positive rate")));
         }
     }
+    let shard = super::shard_arg(a.shard.as_deref())?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
     let dataset = match &a.dataset {
         Some(d) => d.clone(),
@@ -279,7 +286,19 @@ pub fn run(a: RunArgs) -> Result<()> {
         }
     };
     let shots = a.prompt.shots(&dataset, a.seed)?;
-    let ds = read_dataset(&dataset)?;
+    let total = count_items(std::slice::from_ref(&dataset))?;
+    let (dataset_sha256, _) = hash_file(&dataset)?;
+    let items = shard.map(|s| s.range(total));
+    let base = match shard {
+        Some(s) => a.out.join(format!("shard-{}-of-{}", s.index, s.count)),
+        None => a.out.clone(),
+    };
+    // Scoring needs every item: a shard only answers, and the merged parts are scored.
+    let ds = if shard.is_none() {
+        Some(read_dataset(&dataset)?)
+    } else {
+        None
+    };
     let mut predictions = Vec::new();
     let mut unanswered = Vec::new();
     for model in &models {
@@ -287,12 +306,20 @@ pub fn run(a: RunArgs) -> Result<()> {
             Model::Baseline(b) => b.spec().to_string(),
             Model::Asked(backend) => backend.spec().to_string(),
         };
-        let folder = a.out.join(slug(&spec));
+        let folder = base.join(slug(&spec));
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
         let file = folder.join("predictions.jsonl");
-        match model {
+        let mut parameters = serde_json::Value::Null;
+        let (answered, failed) = match model {
             Model::Baseline(b) => {
-                run_baseline(std::slice::from_ref(&dataset), *b, a.seed, &file)?;
+                let n = run_baseline(
+                    std::slice::from_ref(&dataset),
+                    *b,
+                    a.seed,
+                    &file,
+                    items.clone(),
+                )?;
+                (n, 0)
             }
             Model::Asked(backend) => {
                 let options = AskOptions {
@@ -305,7 +332,9 @@ pub fn run(a: RunArgs) -> Result<()> {
                     },
                     cache: cache.clone(),
                     display,
+                    items: items.clone(),
                 };
+                parameters = serde_json::Value::Object(backend.parameters());
                 let s = ask_all(
                     backend.as_ref(),
                     std::slice::from_ref(&dataset),
@@ -326,23 +355,54 @@ pub fn run(a: RunArgs) -> Result<()> {
                         a.retries
                     ));
                 }
+                (s.items - s.failed.len(), s.failed.len())
             }
-        }
-        let p = read_predictions(&file, spec.clone(), &ds, Duplicates::Error, false)?;
+        };
+        // What `corrcause merge` checks and joins: the run's configuration, the shard, the file.
+        let run_manifest = serde_json::json!({
+            "corrcause_version": env!("CARGO_PKG_VERSION"),
+            "kind": "predictions",
+            "config": {
+                "model": spec,
+                "prompt": a.prompt.prompt,
+                "shots": a.prompt.shots,
+                "seed": a.seed,
+                "parameters": parameters,
+            },
+            "dataset": {"sha256": dataset_sha256, "items": total},
+            "shard": shard,
+            "items": answered,
+            "unanswered": failed,
+            "files": [file_entry(&folder, "predictions.jsonl", answered)?],
+        });
+        manifest::write(&folder, &run_manifest)?;
+        let Some(ds) = &ds else {
+            eprintln!(
+                "{spec}: shard {} of {}: {answered} items answered in {}",
+                shard.map_or(0, |s| s.index),
+                shard.map_or(1, |s| s.count),
+                folder.display()
+            );
+            continue;
+        };
+        let p = read_predictions(&file, spec.clone(), ds, Duplicates::Error, false)?;
         let options = Options {
             unparsed: Unparsed::Wrong,
             missing: Missing::Wrong,
             bootstrap: a.bootstrap,
             seed: a.seed,
         };
-        let one = score(&ds, std::slice::from_ref(&p), &options);
+        let one = score(ds, std::slice::from_ref(&p), &options);
         let mut out = Output::open(Some(&folder.join("report.json")))?;
         out.put(exporter(Format::Json).render(&one).as_bytes())?;
         out.finish()?;
         predictions.push(p);
     }
+    let Some(ds) = &ds else {
+        return finish(unanswered);
+    };
     let report = score(
-        &ds,
+        ds,
         &predictions,
         &Options {
             unparsed: Unparsed::Wrong,
@@ -360,6 +420,11 @@ pub fn run(a: RunArgs) -> Result<()> {
     stdout.put(exporter(Format::Table).render(&report).as_bytes())?;
     stdout.finish()?;
     eprintln!("predictions and reports in {}", a.out.display());
+    finish(unanswered)
+}
+
+/// The end of a run: an error when items are left without an answer.
+fn finish(unanswered: Vec<String>) -> Result<()> {
     if !unanswered.is_empty() {
         return Err(Error::Model {
             model: "run".into(),

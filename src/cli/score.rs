@@ -16,7 +16,8 @@ pub struct ScoreArgs {
     /// A prediction file (JSON lines with `id` and `output` or `prediction`); repeat for more models.
     #[arg(long = "predictions", required = true)]
     pub predictions: Vec<PathBuf>,
-    /// A name for each prediction file, in order (default: the file stem).
+    /// A name for each prediction file, in order (default: the model named by the
+    /// `manifest.json` beside it, as `corrcause run` and `merge` write, else the file stem).
     #[arg(long = "name")]
     pub names: Vec<String>,
     /// What an unreadable answer counts as.
@@ -62,12 +63,22 @@ pub fn run(a: ScoreArgs) -> Result<()> {
     };
     let mut predictions = Vec::new();
     for (k, path) in a.predictions.iter().enumerate() {
-        let name = a.names.get(k).cloned().unwrap_or_else(|| {
-            path.file_stem().map_or_else(
-                || path.display().to_string(),
-                |s| s.to_string_lossy().into_owned(),
-            )
-        });
+        let from_manifest = || {
+            let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
+            let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+            m.pointer("/config/model")?.as_str().map(str::to_string)
+        };
+        let name = a
+            .names
+            .get(k)
+            .cloned()
+            .or_else(from_manifest)
+            .unwrap_or_else(|| {
+                path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                )
+            });
         predictions.push(read_predictions(
             path,
             name,

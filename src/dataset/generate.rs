@@ -55,6 +55,41 @@ impl std::str::FromStr for Shard {
     }
 }
 
+impl Shard {
+    /// Reads `--shard`: `k/n`, or `auto` for the task of a Slurm job array
+    /// (`SLURM_ARRAY_TASK_ID` less `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`), with the
+    /// environment read through `env`.
+    pub fn resolve(arg: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        if arg != "auto" {
+            return arg.parse();
+        }
+        let var = |name: &str| -> Result<Option<usize>, String> {
+            env(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("--shard auto: {name}={v:?} is not a number"))
+                })
+                .transpose()
+        };
+        let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID")?, var("SLURM_ARRAY_TASK_COUNT")?)
+        else {
+            return Err("--shard auto reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set (submit with sbatch --array, or give --shard k/n)".into());
+        };
+        let min = var("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let index = id.checked_sub(min).filter(|&k| k < count).ok_or_else(|| {
+            format!("--shard auto: task {id} of an array from {min} with {count} tasks is not one of 0..{count} after subtracting the first; use a contiguous array such as --array=0-{}", count.saturating_sub(1))
+        })?;
+        Ok(Shard { index, count })
+    }
+
+    /// This shard's part of `total` things: a contiguous range; the parts of all shards tile
+    /// `0..total` in order.
+    pub fn range(self, total: usize) -> std::ops::Range<usize> {
+        (self.index * total / self.count)..((self.index + 1) * total / self.count)
+    }
+}
+
 /// One premise to be written: a graph, and for the released semantics what the original
 /// program computed for it.
 struct Unit {
@@ -513,10 +548,7 @@ pub fn generate(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir.display(), e))?;
     let units = list_units(config)?;
     let total = units.len();
-    let range = match shard {
-        Some(s) => (s.index * total / s.count)..((s.index + 1) * total / s.count),
-        None => 0..total,
-    };
+    let range = shard.map_or(0..total, |s| s.range(total));
     let keep = match config.balance {
         Balance::None => None,
         Balance::PerRelation => {
@@ -710,13 +742,7 @@ pub fn generate(
         },
         "files": file_entries,
     });
-    let manifest_path = out_dir.join("manifest.json");
-    let mut f = AtomicFile::create(&manifest_path)?;
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises") + "\n";
-    f.write_all(text.as_bytes())
-        .map_err(|e| Error::io(manifest_path.display(), e))?;
-    f.commit()?;
-    paths.push(manifest_path);
+    paths.push(super::manifest::write(out_dir, &manifest)?);
     Ok(Summary {
         premises: range.len(),
         items,
@@ -735,6 +761,34 @@ mod tests {
             Shard { index: 1, count: 4 }
         );
         assert!("4/4".parse::<Shard>().is_err());
+        let slurm = |id: &'static str, min: Option<&'static str>, count: &'static str| {
+            move |name: &str| match name {
+                "SLURM_ARRAY_TASK_ID" => Some(id.to_string()),
+                "SLURM_ARRAY_TASK_MIN" => min.map(str::to_string),
+                "SLURM_ARRAY_TASK_COUNT" => Some(count.to_string()),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            Shard::resolve("auto", slurm("2", None, "4")),
+            Ok(Shard { index: 2, count: 4 })
+        );
+        assert_eq!(
+            Shard::resolve("auto", slurm("4", Some("1"), "4")),
+            Ok(Shard { index: 3, count: 4 })
+        );
+        assert!(Shard::resolve("auto", slurm("5", Some("1"), "4")).is_err());
+        assert!(Shard::resolve("auto", |_| None)
+            .unwrap_err()
+            .contains("SLURM_ARRAY_TASK_ID"));
+        assert_eq!(
+            Shard::resolve("0/2", |_| None),
+            Ok(Shard { index: 0, count: 2 })
+        );
+        let parts: Vec<_> = (0..3)
+            .map(|k| Shard { index: k, count: 3 }.range(10))
+            .collect();
+        assert_eq!(parts, [0..3, 3..6, 6..10]);
         assert!("x".parse::<Shard>().is_err());
     }
 

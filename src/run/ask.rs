@@ -59,6 +59,8 @@ pub struct Options {
     pub retry: Retry,
     pub cache: Option<Cache>,
     pub display: Display,
+    /// Only these items (by position in the dataset, from 0): a shard.
+    pub items: Option<std::ops::Range<usize>>,
 }
 
 /// What a run did.
@@ -114,29 +116,6 @@ enum Event {
         message: String,
     },
     Fatal(String),
-}
-
-/// Counts the lines of the dataset files (the progress total).
-fn count_lines(files: &[PathBuf]) -> Result<u64> {
-    let mut total = 0u64;
-    for path in files {
-        let mut reader = BufReader::with_capacity(
-            1 << 20,
-            std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?,
-        );
-        loop {
-            let buf = reader
-                .fill_buf()
-                .map_err(|e| Error::io(path.display(), e))?;
-            if buf.is_empty() {
-                break;
-            }
-            total += buf.iter().filter(|&&b| b == b'\n').count() as u64;
-            let n = buf.len();
-            reader.consume(n);
-        }
-    }
-    Ok(total)
 }
 
 /// A prediction line for one reply: the raw output and the parsed answer, or, when the reply
@@ -211,7 +190,11 @@ pub fn ask_all(
         .iter()
         .map(|(p, h, v)| (p.as_str(), h.as_str(), *v))
         .collect();
-    let total = count_lines(files)?;
+    let total = match &options.items {
+        Some(r) => r.len() as u64,
+        None => super::count_items(files)? as u64,
+    };
+    let wanted = options.items.clone().unwrap_or(0..usize::MAX);
     let (mut journal, done) = Journal::open(journal_path)?;
     let parameters = Value::Object(backend.parameters());
     let identity = backend.cache_identity();
@@ -234,12 +217,13 @@ pub fn ask_all(
     let (order, journal_error) = std::thread::scope(|scope| {
         // The producer: reads the dataset in order, skips what the journal holds, renders prompts.
         let producer = {
-            let (done, stop, counters, shots) = (&done, &stop, &counters, &shots);
+            let (done, stop, counters, shots, wanted) = (&done, &stop, &counters, &shots, &wanted);
             scope.spawn(move || -> Result<(Vec<Box<str>>, usize)> {
                 let mut order: Vec<Box<str>> = Vec::new();
                 let mut lines_of: HashMap<Box<str>, (usize, usize)> = HashMap::new();
                 let mut from_journal = 0;
-                for (f, path) in files.iter().enumerate() {
+                let mut position = 0usize;
+                'files: for (f, path) in files.iter().enumerate() {
                     let source = Source::File(path.clone());
                     let reader = BufReader::new(
                         std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?,
@@ -248,7 +232,14 @@ pub fn ask_all(
                         if stop.load(Ordering::Relaxed) {
                             return Ok((order, from_journal));
                         }
+                        position += 1;
+                        if position > wanted.end {
+                            break 'files;
+                        }
                         let text = line.map_err(|e| Error::io(path.display(), e))?;
+                        if position <= wanted.start {
+                            continue;
+                        }
                         let item = super::parse_item(&source, i + 1, &text)?;
                         if let Some((file, line)) =
                             lines_of.insert(item.id.as_str().into(), (f, i + 1))

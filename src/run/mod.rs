@@ -40,14 +40,41 @@ pub(crate) fn parse_item(source: &Source, line: usize, text: &str) -> Result<Ite
     })
 }
 
-/// Answers every item of the JSONL `dataset` files with `baseline` and writes
-/// `{"id", "output", "answer"}` lines to `out` (atomically); returns the number of items.
+/// The number of items (lines) in the JSONL dataset `files`.
+pub fn count_items(files: &[std::path::PathBuf]) -> Result<usize> {
+    let mut total = 0;
+    for path in files {
+        let mut reader = std::io::BufReader::with_capacity(
+            1 << 20,
+            std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?,
+        );
+        loop {
+            let buf = reader
+                .fill_buf()
+                .map_err(|e| Error::io(path.display(), e))?;
+            if buf.is_empty() {
+                break;
+            }
+            total += buf.iter().filter(|&&b| b == b'\n').count();
+            let n = buf.len();
+            reader.consume(n);
+        }
+    }
+    Ok(total)
+}
+
+/// Answers the items of the JSONL `dataset` files (all, or those at the positions in `items`)
+/// with `baseline` and writes `{"id", "output", "answer"}` lines to `out` (atomically); returns
+/// the number of items answered.
 pub fn run_baseline(
     files: &[std::path::PathBuf],
     baseline: Baseline,
     seed: u64,
     out: &Path,
+    items: Option<std::ops::Range<usize>>,
 ) -> Result<usize> {
+    let wanted = items.unwrap_or(0..usize::MAX);
+    let mut position = 0usize;
     let answerer = Answerer::new(baseline, seed);
     let mut file = AtomicFile::create(out)?;
     let mut count = 0;
@@ -58,7 +85,19 @@ pub fn run_baseline(
         );
         let mut lines = reader.lines().enumerate();
         loop {
-            let batch: Vec<(usize, std::io::Result<String>)> = lines.by_ref().take(4096).collect();
+            if position >= wanted.end {
+                break;
+            }
+            let mut batch: Vec<(usize, std::io::Result<String>)> = Vec::with_capacity(4096);
+            for line in lines.by_ref() {
+                position += 1;
+                if position > wanted.start {
+                    batch.push(line);
+                }
+                if batch.len() == 4096 || position >= wanted.end {
+                    break;
+                }
+            }
             if batch.is_empty() {
                 break;
             }

@@ -1,0 +1,240 @@
+//! Manifests, and merging the shards they describe.
+//!
+//! A manifest (`manifest.json`) says what a folder holds: the configuration that produced it,
+//! which shard it is (`{"index", "count"}`, or null for the whole), counts, and every file with
+//! its SHA-256, size and item count. Datasets (`corrcause generate`) and predictions
+//! (`corrcause run`) both have one, so [`merge`] joins shards of either: it checks that the shards
+//! share one configuration, that none is missing or repeated and that every file still has the
+//! hash its manifest gives, then concatenates the files in shard order and writes one manifest.
+//! Shards are contiguous parts in order, so the result is byte for byte the unsharded output.
+
+use crate::error::{Error, Result};
+use crate::output::AtomicFile;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Manifest fields that add up over shards; all others (but `shard` and `files`) must agree.
+const ADDITIVE: [&str; 4] = ["premises", "items", "unanswered", "counts"];
+
+/// The SHA-256 (hex) and size of a file.
+pub fn hash_file(path: &Path) -> Result<(String, u64)> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::io(path.display(), e))?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((format!("{:x}", hash.finalize()), bytes))
+}
+
+/// The manifest entry of a file in `dir`: path, SHA-256, bytes and items (lines).
+pub fn file_entry(dir: &Path, name: &str, items: usize) -> Result<Value> {
+    let (sha256, bytes) = hash_file(&dir.join(name))?;
+    Ok(json!({"path": name, "sha256": sha256, "bytes": bytes, "items": items}))
+}
+
+/// Writes `manifest` to `dir/manifest.json` (pretty, atomically).
+pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
+    let path = dir.join("manifest.json");
+    let mut f = AtomicFile::create(&path)?;
+    let text = serde_json::to_string_pretty(manifest).expect("a manifest serialises") + "\n";
+    f.write_all(text.as_bytes())
+        .map_err(|e| Error::io(path.display(), e))?;
+    f.commit()?;
+    Ok(path)
+}
+
+/// Reads `dir/manifest.json`.
+pub fn read(dir: &Path) -> Result<Value> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(path.display(), e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            &crate::error::Source::File(path.clone()),
+            e.line(),
+            None,
+            format!("not a manifest: {e}"),
+        )
+    })
+}
+
+/// Adds `b` into `a`: numbers add, objects add key by key.
+fn add(a: &mut Value, b: &Value) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            *x = (x.as_u64().unwrap_or(0) + y.as_u64().unwrap_or(0)).into();
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in y {
+                match x.get_mut(k) {
+                    Some(slot) => add(slot, v),
+                    None => {
+                        x.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a merge wrote.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    pub shards: usize,
+    pub files: Vec<PathBuf>,
+}
+
+/// Merges the shards in `dirs` (each with a manifest) into `out`.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
+    let fail = |m: String| Error::Usage(format!("merge: {m}"));
+    if dirs.is_empty() {
+        return Err(fail("no shard folders given".into()));
+    }
+    let mut shards: Vec<(usize, &PathBuf, Value)> = Vec::new();
+    let mut count = None;
+    for dir in dirs {
+        let m = read(dir)?;
+        let shard = m.get("shard").filter(|s| !s.is_null()).ok_or_else(|| {
+            fail(format!(
+                "{} is not a shard (its manifest has no shard); nothing to merge",
+                dir.display()
+            ))
+        })?;
+        let (Some(index), Some(n)) = (
+            shard.get("index").and_then(Value::as_u64),
+            shard.get("count").and_then(Value::as_u64),
+        ) else {
+            return Err(fail(format!(
+                "{}: the manifest's shard is not {{index, count}}",
+                dir.display()
+            )));
+        };
+        if *count.get_or_insert(n) != n {
+            return Err(fail(format!(
+                "{} is shard {index} of {n}, but {} is one of {}",
+                dir.display(),
+                shards[0].1.display(),
+                count.unwrap()
+            )));
+        }
+        if let Some((_, other, _)) = shards.iter().find(|(k, _, _)| *k == index as usize) {
+            return Err(fail(format!(
+                "shard {index} of {n} is given twice: {} and {}",
+                other.display(),
+                dir.display()
+            )));
+        }
+        shards.push((index as usize, dir, m));
+    }
+    let n = count.expect("at least one shard") as usize;
+    let missing: Vec<String> = (0..n)
+        .filter(|k| !shards.iter().any(|(i, _, _)| i == k))
+        .map(|k| k.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(fail(format!(
+            "shards {} of {n} are missing",
+            missing.join(", ")
+        )));
+    }
+    shards.sort_by_key(|(k, _, _)| *k);
+    // One configuration: everything but the shard, the files and the additive counts agrees.
+    let identity = |m: &Value| -> Map<String, Value> {
+        let mut m = m.as_object().cloned().unwrap_or_default();
+        for k in ADDITIVE.iter().chain(&["shard", "files"]) {
+            m.remove(*k);
+        }
+        m
+    };
+    let first = identity(&shards[0].2);
+    for (_, dir, m) in &shards[1..] {
+        let this = identity(m);
+        if this != first {
+            let differs: Vec<&String> = first
+                .keys()
+                .chain(this.keys())
+                .filter(|k| first.get(*k) != this.get(*k))
+                .collect();
+            return Err(fail(format!(
+                "{} and {} come from different runs: their manifests differ in {:?}",
+                shards[0].1.display(),
+                dir.display(),
+                differs
+            )));
+        }
+    }
+    // Every file still has its manifest's hash, and all shards list the same files.
+    let names = |m: &Value| -> Vec<String> {
+        m["files"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|e| e["path"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let file_names = names(&shards[0].2);
+    for (_, dir, m) in &shards {
+        if names(m) != file_names {
+            return Err(fail(format!(
+                "{} lists other files than {}",
+                dir.display(),
+                shards[0].1.display()
+            )));
+        }
+        for entry in m["files"].as_array().into_iter().flatten() {
+            let name = entry["path"].as_str().unwrap_or_default();
+            let (sha256, bytes) = hash_file(&dir.join(name))?;
+            if Some(sha256.as_str()) != entry["sha256"].as_str()
+                || Some(bytes) != entry["bytes"].as_u64()
+            {
+                return Err(fail(format!(
+                    "{}: its SHA-256 or size is not the one in its manifest (the file changed or is incomplete)",
+                    dir.join(name).display()
+                )));
+            }
+        }
+    }
+    // Concatenate in shard order, then one manifest.
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out.display(), e))?;
+    let mut merged = shards[0].2.clone();
+    for (_, _, m) in &shards[1..] {
+        for k in ADDITIVE {
+            if let (Some(slot), Some(v)) = (merged.get_mut(k), m.get(k)) {
+                add(slot, v);
+            }
+        }
+    }
+    merged["shard"] = Value::Null;
+    let mut entries = Vec::new();
+    let mut files = Vec::new();
+    for (f, name) in file_names.iter().enumerate() {
+        let target = out.join(name);
+        let mut file = AtomicFile::create(&target)?;
+        let mut items = 0u64;
+        for (_, dir, m) in &shards {
+            let path = dir.join(name);
+            let mut input = std::fs::File::open(&path).map_err(|e| Error::io(path.display(), e))?;
+            std::io::copy(&mut input, &mut file).map_err(|e| Error::io(target.display(), e))?;
+            items += m["files"][f]["items"].as_u64().unwrap_or(0);
+        }
+        file.commit()?;
+        entries.push(file_entry(out, name, items as usize)?);
+        files.push(target);
+    }
+    merged["files"] = Value::Array(entries);
+    files.push(write(out, &merged)?);
+    Ok(Merged { shards: n, files })
+}
