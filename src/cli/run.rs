@@ -287,7 +287,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     };
     let shots = a.prompt.shots(&dataset, a.seed)?;
     let total = count_items(std::slice::from_ref(&dataset))?;
-    let (dataset_sha256, _) = hash_file(&dataset)?;
+    let dataset_sha256 = dataset_hash(&dataset)?;
     let items = shard.map(|s| s.range(total));
     let base = match shard {
         Some(s) => a.out.join(format!("shard-{}-of-{}", s.index, s.count)),
@@ -435,6 +435,26 @@ fn finish(unanswered: Vec<String>) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The SHA-256 of a dataset file: from the manifest beside it when that lists the file with its
+/// current size (as `generate` and `merge` write it), else computed.
+fn dataset_hash(dataset: &std::path::Path) -> Result<String> {
+    let listed = || -> Option<String> {
+        let dir = dataset.parent()?;
+        let name = dataset.file_name()?.to_str()?;
+        let size = std::fs::metadata(dataset).ok()?.len();
+        let m = manifest::read(dir).ok()?;
+        m["files"].as_array()?.iter().find_map(|f| {
+            (f["path"] == name && f["bytes"].as_u64() == Some(size))
+                .then(|| f["sha256"].as_str().map(str::to_string))
+                .flatten()
+        })
+    };
+    match listed() {
+        Some(h) => Ok(h),
+        None => Ok(hash_file(dataset)?.0),
+    }
 }
 
 /// An `openai:` model with the request settings of the command line.

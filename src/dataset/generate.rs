@@ -605,35 +605,42 @@ pub fn generate(
         rest = tail;
     }
     let mut done = 0;
-    // One thread writes and another hashes each chunk while the next is rendered; the bounded
+    // One thread writes each chunk and one thread per file hashes it while the next is rendered
+    // (SHA-256 is one sequential stream per file: the biggest file sets the pace); the bounded
     // channels keep at most a few chunks in memory.
     type Chunk = std::sync::Arc<Vec<(usize, Rendered)>>;
     let (send_write, receive_write) = std::sync::mpsc::sync_channel::<Chunk>(1);
-    let (send_hash, receive_hash) = std::sync::mpsc::sync_channel::<Chunk>(1);
-    let mut hashers: Vec<(Option<Sha256>, Option<Sha256>)> = files
+    // (split, is CSV, the hash so far) for every file written.
+    let streams: Vec<(usize, bool, Sha256)> = files
         .iter()
-        .map(|(j, c)| {
-            (
-                j.as_ref().map(|f| f.hash.clone()),
-                c.as_ref().map(|f| f.hash.clone()),
-            )
+        .enumerate()
+        .flat_map(|(s, (j, c))| {
+            [
+                j.as_ref().map(|f| (s, false, f.hash.clone())),
+                c.as_ref().map(|f| (s, true, f.hash.clone())),
+            ]
         })
+        .flatten()
         .collect();
     let files = std::thread::scope(|scope| -> Result<_> {
-        let hasher = scope.spawn(move || {
-            for batch in receive_hash {
-                for (s, r) in batch.iter() {
-                    let (jsonl, csv) = &mut hashers[*s];
-                    if let Some(h) = jsonl {
-                        h.update(r.jsonl.as_bytes());
-                    }
-                    if let Some(h) = csv {
-                        h.update(r.csv.as_bytes());
+        let mut send_hash = Vec::new();
+        let mut hashers = Vec::new();
+        for (split, csv, mut hash) in streams {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(1);
+            send_hash.push(send);
+            hashers.push(scope.spawn(move || {
+                for batch in receive {
+                    for (_, r) in batch.iter().filter(|(s, _)| *s == split) {
+                        hash.update(if csv {
+                            r.csv.as_bytes()
+                        } else {
+                            r.jsonl.as_bytes()
+                        });
                     }
                 }
-            }
-            hashers
-        });
+                (split, csv, hash)
+            }));
+        }
         let writer = scope.spawn(move || -> Result<_> {
             let mut files = files;
             for batch in receive_write {
@@ -689,7 +696,9 @@ pub fn generate(
                     .zip(rendered)
                     .collect(),
             );
-            if send_hash.send(batch.clone()).is_err() || send_write.send(batch).is_err() {
+            if send_hash.iter().any(|h| h.send(batch.clone()).is_err())
+                || send_write.send(batch).is_err()
+            {
                 break; // the writer stopped on an error, reported below
             }
             done += part.len();
@@ -697,12 +706,11 @@ pub fn generate(
         }
         drop((send_write, send_hash));
         let mut files = writer.join().expect("writer thread")?;
-        let hashes = hasher.join().expect("hasher thread");
-        for ((jsonl, csv), (hj, hc)) in files.iter_mut().zip(hashes) {
-            for (f, h) in [(jsonl, hj), (csv, hc)] {
-                if let (Some(f), Some(h)) = (f.as_mut(), h) {
-                    f.hash = h;
-                }
+        for hasher in hashers {
+            let (split, csv, hash) = hasher.join().expect("hasher thread");
+            let (jsonl_file, csv_file) = &mut files[split];
+            if let Some(f) = if csv { csv_file } else { jsonl_file }.as_mut() {
+                f.hash = hash;
             }
         }
         Ok(files)

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 /// block of text, not the file.
 const BLOCK: usize = 8 << 20;
 
-/// Calls `f` with successive batches of `(line number, line)` from `path`, without copying lines.
+/// Calls `f` with successive batches of `(line number, line)` from `path`. A reader thread reads
+/// the next block (whole lines, checked as UTF-8) while `f` works on this one, so the sequential
+/// part of reading overlaps the parallel parsing.
 fn for_each_line_batch(
     path: &Path,
     source: &Source,
@@ -23,44 +25,68 @@ fn for_each_line_batch(
 ) -> Result<()> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
-    let mut number = 0usize;
-    loop {
-        let start = buf.len();
-        buf.resize(start + BLOCK, 0);
-        let read = file
-            .read(&mut buf[start..])
-            .map_err(|e| Error::io(path.display(), e))?;
-        buf.truncate(start + read);
-        let end = if read == 0 {
-            buf.len()
-        } else {
-            buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
-        };
-        if end > 0 {
-            let text = std::str::from_utf8(&buf[..end]).map_err(|e| {
-                let line = number
-                    + 1
-                    + buf[..e.valid_up_to()]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count();
-                Error::input(source, line, None, "not valid UTF-8")
-            })?;
+    // Blocks of whole lines, with the number of the line before each.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Result<(usize, String)>>(2);
+    // Blocks handed back for reuse, so memory is not allocated afresh for every block.
+    let (give_back, reuse) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut carry: Vec<u8> = Vec::new();
+            let mut number = 0usize;
+            loop {
+                let mut buf = reuse.try_recv().unwrap_or_default();
+                buf.clear();
+                buf.extend_from_slice(&carry);
+                buf.reserve(BLOCK);
+                let read = match file.by_ref().take(BLOCK as u64).read_to_end(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = send.send(Err(Error::io(path.display(), e)));
+                        return;
+                    }
+                };
+                let end = if read == 0 {
+                    buf.len()
+                } else {
+                    buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+                };
+                carry.clear();
+                carry.extend_from_slice(&buf[end..]);
+                buf.truncate(end);
+                if !buf.is_empty() {
+                    let lines = buf.iter().filter(|&&b| b == b'\n').count()
+                        + usize::from(buf.last() != Some(&b'\n'));
+                    let block = String::from_utf8(buf).map_err(|e| {
+                        let bytes = e.as_bytes();
+                        let valid = e.utf8_error().valid_up_to();
+                        let line =
+                            number + 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
+                        Error::input(source, line, None, "not valid UTF-8")
+                    });
+                    let failed = block.is_err();
+                    if send.send(block.map(|b| (number, b))).is_err() || failed {
+                        return;
+                    }
+                    number += lines;
+                }
+                if read == 0 {
+                    return;
+                }
+            }
+        });
+        for block in receive {
+            let (before, text) = block?;
             let batch: Vec<(usize, &str)> = text
                 .lines()
-                .map(|l| {
-                    number += 1;
-                    (number, l)
-                })
+                .enumerate()
+                .map(|(i, l)| (before + i + 1, l))
                 .collect();
             f(&batch)?;
-            buf.drain(..end);
+            drop(batch);
+            let _ = give_back.send(text.into_bytes());
         }
-        if read == 0 {
-            return Ok(());
-        }
-    }
+        Ok(())
+    })
 }
 
 /// What the scorer knows of one item.
@@ -588,4 +614,48 @@ pub fn read_predictions(
         readings,
         unparsed_examples,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_batches_number_every_line_across_blocks_and_name_bad_utf8() {
+        let dir = std::env::temp_dir().join(format!("corrcause-lines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lines.txt");
+        // About 2.5 blocks of numbered lines of varying length, the last without a newline.
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() < BLOCK * 5 / 2 {
+            n += 1;
+            text.push_str(&format!("{n} {}\n", "x".repeat(n % 97)));
+        }
+        text.pop();
+        std::fs::write(&path, &text).unwrap();
+        let source = Source::File(path.clone());
+        let mut seen = 0;
+        for_each_line_batch(&path, &source, |batch| {
+            for &(number, line) in batch {
+                seen += 1;
+                assert_eq!(number, seen);
+                assert!(line.starts_with(&format!("{number} ")), "{number}: {line}");
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, n);
+        // Invalid UTF-8 on a line of the second block is named by its number.
+        let mut bytes = text.into_bytes();
+        let at = BLOCK + BLOCK / 2;
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        bytes[at] = 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = for_each_line_batch(&path, &source, |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!(":{line}: not valid UTF-8")), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Speed-up with threads of the parallel hot paths, on this machine: generation of the large
+# presets, the oracle over the corr2cause-v2 preset, and scoring it with 1,000 bootstrap
+# resamples. Each is run REPEAT times (default 3) per thread count; the median wall time is kept.
+# A run with T threads is pinned to T cores (taskset), so the 1-thread figure is one core's work:
+# the writer and hasher threads of `generate` then share that core instead of using another.
+#
+#   scripts/scaling.sh [THREADS...]        # default: 1 2, and every core when there are more
+#
+# Prints a Markdown table (and the commands) for benches/RESULTS.md. Outputs go to a temporary
+# folder, removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=$PWD/target/release/corrcause
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cores=$(nproc)
+threads=("$@")
+if [[ ${#threads[@]} -eq 0 ]]; then
+    threads=(1 2)
+    [[ $cores -gt 2 ]] && threads+=("$cores")
+fi
+repeat=${REPEAT:-3}
+
+# Inputs for the oracle and the scorer: the corr2cause-v2 items and the oracle's answers.
+"$bin" generate --preset corr2cause-v2 --out "$work/v2" >/dev/null 2>&1
+"$bin" run --dataset "$work/v2/items.jsonl" --model baseline:oracle --out "$work/oracle" --bootstrap 10 >/dev/null 2>&1
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+measure() { # THREADS COMMAND...: median seconds
+    local t=$1
+    shift
+    for _ in $(seq "$repeat"); do
+        local start end
+        start=$(date +%s.%N)
+        taskset -c "0-$((t - 1))" "$bin" --threads "$t" "$@" >/dev/null 2>&1
+        end=$(date +%s.%N)
+        echo "$end - $start" | bc -l
+    done | median
+}
+
+declare -A jobs=(
+    ["generate corr2cause-v2 (207,432 items)"]="generate --preset corr2cause-v2 --out $work/g"
+    ["generate default (47,850 items)"]="generate --preset default --out $work/g"
+    ["oracle over corr2cause-v2"]="run --dataset $work/v2/items.jsonl --model baseline:oracle --out $work/r --bootstrap 1000"
+    ["score corr2cause-v2, 1,000 resamples"]="score --dataset $work/v2/items.jsonl --predictions $work/oracle/baseline-oracle/predictions.jsonl --bootstrap 1000"
+)
+order=("generate corr2cause-v2 (207,432 items)" "generate default (47,850 items)" "oracle over corr2cause-v2" "score corr2cause-v2, 1,000 resamples")
+
+header="| work |"
+rule="|---|"
+for t in "${threads[@]}"; do header+=" $t thread(s) |"; rule+="---|"; done
+for t in "${threads[@]:1}"; do header+=" speed-up 1 -> $t |"; rule+="---|"; done
+echo "Machine: $(uname -m), $cores cores, $(date +%F); median of $repeat runs, wall time of the whole command, T threads pinned to T cores."
+echo
+echo "$header"
+echo "$rule"
+for name in "${order[@]}"; do
+    read -r -a args <<<"${jobs[$name]}"
+    row="| $name |"
+    times=()
+    for t in "${threads[@]}"; do
+        s=$(measure "$t" "${args[@]}")
+        times+=("$s")
+        row+=" $(printf '%.2f' "$s") s |"
+    done
+    for s in "${times[@]:1}"; do row+=" $(printf '%.2f' "$(echo "${times[0]} / $s" | bc -l)")x |"; done
+    echo "$row"
+done
+echo
+echo "Commands (\`corrcause --threads T ...\`):"
+for name in "${order[@]}"; do echo "- $name: \`${jobs[$name]//$work/TMP}\`"; done
