@@ -3,25 +3,14 @@
 
 mod common;
 
-use common::{corrcause, temp_dir};
+use common::{corr2cause_items, corrcause, temp_dir};
 use serde_json::{json, Value};
 
 #[test]
 fn export_then_import_round_trips_through_the_batch_form() {
     let dir = temp_dir("batch", "round-trip");
     let data = dir.join("data");
-    assert!(corrcause(&[
-        "generate",
-        "--preset",
-        "corr2cause-v2",
-        "--nodes",
-        "2..=3",
-        "--out",
-        data.to_str().unwrap()
-    ])
-    .status
-    .success());
-    let dataset = data.join("items.jsonl");
+    let dataset = corr2cause_items("2..=3", &data);
     let requests = dir.join("requests.jsonl");
     let out = corrcause(&[
         "export",

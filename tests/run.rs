@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{corrcause, temp_dir};
+use common::{corr2cause_items, corrcause, temp_dir};
 use serde_json::Value;
 
 fn oracle_f1(report: &Value) -> f64 {
@@ -160,18 +160,7 @@ fn command_models_answer_once_per_item_even_when_killed() {
     let model_py = dir.join("model.py");
     std::fs::write(&model_py, FAKE_MODEL).unwrap();
     let data = dir.join("data");
-    assert!(corrcause(&[
-        "generate",
-        "--preset",
-        "corr2cause-v2",
-        "--nodes",
-        "2..=4",
-        "--out",
-        data.to_str().unwrap()
-    ])
-    .status
-    .success());
-    let dataset = data.join("items.jsonl");
+    let dataset = corr2cause_items("2..=4", &data);
     let items = ids_of(&dataset);
     let out = dir.join("out");
     let spec = format!("cmd:python3 {} 0.004", model_py.display());
@@ -258,6 +247,8 @@ fn shots_come_from_the_train_split_balanced() {
         &spec,
         "--shots",
         "2",
+        "--jobs",
+        "3",
         "--out",
         out.to_str().unwrap(),
         "--bootstrap",
@@ -314,5 +305,52 @@ fn shots_come_from_the_train_split_balanced() {
     ]);
     assert!(!err.status.success());
     assert!(String::from_utf8_lossy(&err.stderr).contains("train"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn answers_and_reports_do_not_depend_on_the_thread_count() {
+    let dir = temp_dir("run", "threads");
+    let data = dir.join("data");
+    let dataset = corr2cause_items("2..=5", &data);
+    let outs: Vec<std::path::PathBuf> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out = dir.join(format!("t{threads}"));
+            let run = corrcause(&[
+                "--threads",
+                threads,
+                "run",
+                "--dataset",
+                dataset.to_str().unwrap(),
+                "--model",
+                "baseline:oracle",
+                "--model",
+                "baseline:random",
+                "--out",
+                out.to_str().unwrap(),
+                "--bootstrap",
+                "200",
+            ]);
+            assert!(
+                run.status.success(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            out
+        })
+        .collect();
+    for file in [
+        "report.json",
+        "baseline-oracle/predictions.jsonl",
+        "baseline-random/predictions.jsonl",
+        "baseline-random/report.json",
+    ] {
+        assert!(
+            std::fs::read(outs[0].join(file)).unwrap()
+                == std::fs::read(outs[1].join(file)).unwrap(),
+            "{file} differs between 1 and 2 threads"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -6,7 +6,7 @@ mod common;
 #[path = "support/openai_server.rs"]
 mod openai_server;
 
-use common::{corrcause, temp_dir};
+use common::{corr2cause_items, corrcause, temp_dir};
 use openai_server::{expected, Fault, Plan, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -14,22 +14,7 @@ use std::time::Duration;
 
 /// A small corrected dataset: Corr2Cause's items on 2 and 3 variables (102 items).
 fn dataset(dir: &Path) -> PathBuf {
-    let data = dir.join("data");
-    let out = corrcause(&[
-        "generate",
-        "--preset",
-        "corr2cause-v2",
-        "--nodes",
-        "2..=3",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    data.join("items.jsonl")
+    corr2cause_items("2..=3", &dir.join("data"))
 }
 
 fn lines(path: &Path) -> Vec<Value> {

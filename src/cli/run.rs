@@ -286,8 +286,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         }
     };
     let shots = a.prompt.shots(&dataset, a.seed)?;
-    let total = count_items(std::slice::from_ref(&dataset))?;
-    let dataset_sha256 = dataset_hash(&dataset)?;
+    let (dataset_sha256, total) = dataset_identity(&dataset)?;
     let items = shard.map(|s| s.range(total));
     let base = match shard {
         Some(s) => a.out.join(format!("shard-{}-of-{}", s.index, s.count)),
@@ -437,23 +436,29 @@ fn finish(unanswered: Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// The SHA-256 of a dataset file: from the manifest beside it when that lists the file with its
-/// current size (as `generate` and `merge` write it), else computed.
-fn dataset_hash(dataset: &std::path::Path) -> Result<String> {
-    let listed = || -> Option<String> {
+/// The SHA-256 and item count of a dataset file: from the manifest beside it when that lists the
+/// file with its current size (as `generate` and `merge` write it), else computed.
+fn dataset_identity(dataset: &std::path::Path) -> Result<(String, usize)> {
+    let listed = || -> Option<(String, usize)> {
         let dir = dataset.parent()?;
         let name = dataset.file_name()?.to_str()?;
         let size = std::fs::metadata(dataset).ok()?.len();
         let m = manifest::read(dir).ok()?;
-        m["files"].as_array()?.iter().find_map(|f| {
-            (f["path"] == name && f["bytes"].as_u64() == Some(size))
-                .then(|| f["sha256"].as_str().map(str::to_string))
-                .flatten()
-        })
+        let f = m["files"]
+            .as_array()?
+            .iter()
+            .find(|f| f["path"] == name && f["bytes"].as_u64() == Some(size))?;
+        Some((
+            f["sha256"].as_str()?.to_string(),
+            f["items"].as_u64()? as usize,
+        ))
     };
     match listed() {
-        Some(h) => Ok(h),
-        None => Ok(hash_file(dataset)?.0),
+        Some(identity) => Ok(identity),
+        None => Ok((
+            hash_file(dataset)?.0,
+            count_items(std::slice::from_ref(&dataset.to_path_buf()))?,
+        )),
     }
 }
 

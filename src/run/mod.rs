@@ -13,6 +13,7 @@ pub mod openai;
 pub mod progress;
 pub mod prompt;
 
+use crate::dataset::lines::for_each_line_batch;
 use crate::error::{Error, Result, Source};
 use crate::output::AtomicFile;
 use baseline::{Answerer, Baseline};
@@ -74,41 +75,21 @@ pub fn run_baseline(
     items: Option<std::ops::Range<usize>>,
 ) -> Result<usize> {
     let wanted = items.unwrap_or(0..usize::MAX);
-    let mut position = 0usize;
     let answerer = Answerer::new(baseline, seed);
     let mut file = AtomicFile::create(out)?;
     let mut count = 0;
+    let mut position = 0usize;
     for path in files {
         let source = Source::File(path.clone());
-        let reader = std::io::BufReader::new(
-            std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?,
-        );
-        let mut lines = reader.lines().enumerate();
-        loop {
-            if position >= wanted.end {
-                break;
-            }
-            let mut batch: Vec<(usize, std::io::Result<String>)> = Vec::with_capacity(4096);
-            for line in lines.by_ref() {
-                position += 1;
-                if position > wanted.start {
-                    batch.push(line);
-                }
-                if batch.len() == 4096 || position >= wanted.end {
-                    break;
-                }
-            }
-            if batch.is_empty() {
-                break;
-            }
-            let answered: Vec<Result<String>> = batch
-                .into_par_iter()
-                .map(|(i, line)| {
-                    let line_no = i + 1;
-                    let text = line.map_err(|e| {
-                        Error::input(&source, line_no, None, format!("cannot read: {e}"))
-                    })?;
-                    let item = parse_item(&source, line_no, &text)?;
+        for_each_line_batch(path, &source, |batch| {
+            // This batch holds the items at positions position..position + batch.len().
+            let from = wanted.start.saturating_sub(position).min(batch.len());
+            let to = wanted.end.saturating_sub(position).min(batch.len());
+            position += batch.len();
+            let answered: Vec<Result<String>> = batch[from..to.max(from)]
+                .par_iter()
+                .map(|&(line_no, text)| {
+                    let item = parse_item(&source, line_no, text)?;
                     let output = answerer
                         .answer(&item.id, &item.premise, &item.hypothesis)
                         .map_err(|e| Error::input(&source, line_no, None, e))?;
@@ -125,7 +106,8 @@ pub fn run_baseline(
                     .map_err(|e| Error::io(out.display(), e))?;
                 count += 1;
             }
-        }
+            Ok(())
+        })?;
     }
     file.commit()?;
     Ok(count)

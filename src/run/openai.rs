@@ -363,8 +363,17 @@ impl OpenAi {
     fn connection_failure(&self, e: ureq::Error) -> Failure {
         use ureq::Error as E;
         match e {
-            E::ConnectionFailed | E::HostNotFound | E::Io(_)
-                if !self.reached.load(Ordering::Relaxed) =>
+            // Refused or unresolvable before any response ever came: a wrong address. A connection
+            // that breaks once made is a passing fault, retried below.
+            E::ConnectionFailed | E::HostNotFound if !self.reached.load(Ordering::Relaxed) => {
+                Failure::Fatal(format!(
+                    "cannot reach {}: {e} (is the server running at that address?)",
+                    self.url()
+                ))
+            }
+            E::Io(ref io)
+                if io.kind() == std::io::ErrorKind::ConnectionRefused
+                    && !self.reached.load(Ordering::Relaxed) =>
             {
                 Failure::Fatal(format!(
                     "cannot reach {}: {e} (is the server running at that address?)",

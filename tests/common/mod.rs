@@ -249,3 +249,23 @@ pub fn shared(path: &str) -> std::path::PathBuf {
     );
     p
 }
+
+/// Generates Corr2Cause's items on `nodes` variables (e.g. `2..=4`, corrected labels) into `dir`
+/// and returns the items file.
+pub fn corr2cause_items(nodes: &str, dir: &std::path::Path) -> std::path::PathBuf {
+    let out = corrcause(&[
+        "generate",
+        "--preset",
+        "corr2cause-v2",
+        "--nodes",
+        nodes,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("items.jsonl")
+}
