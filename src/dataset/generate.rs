@@ -76,6 +76,9 @@ impl Shard {
         else {
             return Err("--shard auto reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set (submit with sbatch --array, or give --shard k/n)".into());
         };
+        if let Some(step) = var("SLURM_ARRAY_TASK_STEP")?.filter(|&s| s != 1) {
+            return Err(format!("--shard auto: the job array steps by {step}; shards need a contiguous array such as --array=0-{}", count.saturating_sub(1)));
+        }
         let min = var("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
         let index = id.checked_sub(min).filter(|&k| k < count).ok_or_else(|| {
             format!("--shard auto: task {id} of an array from {min} with {count} tasks is not one of 0..{count} after subtracting the first; use a contiguous array such as --array=0-{}", count.saturating_sub(1))
@@ -774,6 +777,7 @@ mod tests {
                 "SLURM_ARRAY_TASK_ID" => Some(id.to_string()),
                 "SLURM_ARRAY_TASK_MIN" => min.map(str::to_string),
                 "SLURM_ARRAY_TASK_COUNT" => Some(count.to_string()),
+                "SLURM_ARRAY_TASK_STEP" => (id == "6").then(|| "2".to_string()),
                 _ => None,
             }
         };
@@ -786,6 +790,9 @@ mod tests {
             Ok(Shard { index: 3, count: 4 })
         );
         assert!(Shard::resolve("auto", slurm("5", Some("1"), "4")).is_err());
+        assert!(Shard::resolve("auto", slurm("6", None, "8"))
+            .unwrap_err()
+            .contains("steps by 2"));
         assert!(Shard::resolve("auto", |_| None)
             .unwrap_err()
             .contains("SLURM_ARRAY_TASK_ID"));
