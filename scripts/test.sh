@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README, .ci/run): every unit, integration and property test, each
 # benchmark run once in test mode so benchmarks cannot rot, and 50 items through a real language
-# model (scripts/e2e-local-model.sh: llama.cpp's server and SmolLM2-135M from PyPI, about 40 s;
+# model (scripts/e2e-local-model.sh: llama.cpp's server and SmolLM2-135M from PyPI, 30-80 s;
 # CORRCAUSE_SKIP_LOCAL_MODEL=1 skips it where PyPI cannot be reached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
