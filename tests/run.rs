@@ -354,3 +354,84 @@ fn answers_and_reports_do_not_depend_on_the_thread_count() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A model that dies after `limit` answers (a crash mid-run), or prints `garbage` when told.
+const CRASHING_MODEL: &str = r#"
+import json, sys
+limit = int(sys.argv[1])
+for k, line in enumerate(sys.stdin):
+    if sys.argv[2:] == ["garbage"]:
+        print("not json", flush=True)
+        continue
+    if k == limit:
+        sys.exit(3)
+    r = json.loads(line)
+    print(json.dumps({"id": r["id"], "output": "No"}), flush=True)
+"#;
+
+#[test]
+fn a_command_model_that_dies_is_restarted_and_one_that_breaks_the_protocol_stops_the_run() {
+    let dir = temp_dir("run", "crash");
+    let model_py = dir.join("crash.py");
+    std::fs::write(&model_py, CRASHING_MODEL).unwrap();
+    let dataset = corr2cause_items("2..=3", &dir.join("data"));
+    let spec = format!("cmd:python3 {} 7", model_py.display());
+    let out = dir.join("out");
+    let run = corrcause(&[
+        "run",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--model",
+        &spec,
+        "--jobs",
+        "2",
+        "--backoff-ms",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--bootstrap",
+        "10",
+        "--progress",
+        "none",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    // 102 items, 7 answers per process: the programs died and were restarted many times.
+    assert!(
+        stderr.contains("102 items: 0 from the journal, 0 from the cache, 102 asked now"),
+        "{stderr}"
+    );
+    let retries: usize = stderr
+        .split("asked now (")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(retries >= 102 / 7 - 2, "{retries} restarts");
+    let folder = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("cmd-"))
+        .unwrap();
+    assert_eq!(ids_of(&folder.join("predictions.jsonl")), ids_of(&dataset));
+    // Out of protocol: the run stops with the program's words.
+    let garbage = format!("cmd:python3 {} 7 garbage", model_py.display());
+    let run = corrcause(&[
+        "run",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--model",
+        &garbage,
+        "--out",
+        out.to_str().unwrap(),
+        "--progress",
+        "none",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("answer is not JSON") && stderr.contains("not json"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,7 +3,9 @@
 //!
 //! Request: `{"id", "prompt", "premise", "hypothesis"}`. Answer: `{"output": "..."}`, optionally
 //! with `prompt_tokens` and `completion_tokens` (an `id`, if given, must be the request's). With
-//! `--jobs N` the runner starts N copies, one per request in flight.
+//! `--jobs N` the runner starts N copies, one per request in flight. A program that dies is started
+//! again and the request retried (a crash is a passing fault); one that breaks the protocol stops
+//! the run.
 
 use super::backend::{Backend, Failure, Question, Reply, Session};
 use serde_json::{json, Map, Value};
@@ -81,7 +83,8 @@ struct CommandSession {
 }
 
 impl Session for CommandSession {
-    /// Sends one request and reads its answer; a program that breaks the protocol stops the run.
+    /// Sends one request and reads its answer. A program that died is a transient failure (the
+    /// runner starts a new one); one that answers out of protocol stops the run.
     fn ask(&mut self, question: &Question) -> Result<Reply, Failure> {
         let request = json!({"id": question.id, "prompt": question.prompt, "premise": question.premise, "hypothesis": question.hypothesis});
         let mut line = request.to_string();
@@ -89,14 +92,16 @@ impl Session for CommandSession {
         self.stdin
             .write_all(line.as_bytes())
             .and_then(|_| self.stdin.flush())
-            .map_err(|e| Failure::Fatal(format!("cannot send a request: {e}")))?;
+            .map_err(|e| {
+                Failure::transient(format!("cannot send a request (did the program die?): {e}"))
+            })?;
         let mut answer = String::new();
         let n = self
             .stdout
             .read_line(&mut answer)
-            .map_err(|e| Failure::Fatal(format!("cannot read an answer: {e}")))?;
+            .map_err(|e| Failure::transient(format!("cannot read an answer: {e}")))?;
         if n == 0 {
-            return Err(Failure::Fatal(format!(
+            return Err(Failure::transient(format!(
                 "the program ended before answering item {:?}",
                 question.id
             )));
