@@ -10,15 +10,6 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::io::Write;
 use std::time::Duration;
 
-const RELATIONS: [&str; 6] = [
-    "parent",
-    "non-parent_ancestor",
-    "child",
-    "non-child_descendant",
-    "has_collider",
-    "has_confounder",
-];
-
 fn files() -> (std::path::PathBuf, std::path::PathBuf, usize) {
     let dir = std::env::temp_dir().join(format!("corrcause-bench-score-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -35,7 +26,7 @@ fn files() -> (std::path::PathBuf, std::path::PathBuf, usize) {
     let mut i = 0;
     for premise in 0..11_112 {
         for _pair in 0..15 {
-            for r in RELATIONS {
+            for r in corrcause::causal::Relation::ALL.map(corrcause::causal::Relation::as_str) {
                 let label = u8::from(next() < 0.17);
                 writeln!(
                     d,

@@ -6,7 +6,6 @@ use common::corrcause;
 use corrcause::dataset::{exhaustive_mecs, Semantics};
 use corrcause::text::names::letter_name;
 use corrcause::text::{parse_premise, Premise};
-use serde_json::Value;
 
 #[test]
 fn finds_the_wrong_labels_of_the_released_test_split() {
@@ -16,12 +15,7 @@ fn finds_the_wrong_labels_of_the_released_test_split() {
         "--format",
         "json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = common::json_of(&out);
     assert_eq!(report["rows"], 1162);
     let wrong = report["disagreements"].as_array().unwrap();
     assert_eq!(wrong.len(), 18);
@@ -94,12 +88,7 @@ fn generated_corrected_data_audits_clean_and_released_data_does_not() {
                 "--format",
                 "json",
             ]);
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let report = common::json_of(&out);
             assert_eq!(report["rows"], 12 + 90 + 720 + 8520);
             let wrong = report["disagreements"].as_array().unwrap().len();
             if preset == "corr2cause-v2" {
@@ -156,7 +145,7 @@ fn generated_corrected_data_audits_clean_and_released_data_does_not() {
             "{form}/{names}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let report = common::json_of(&out);
         assert_eq!(
             report["disagreements"].as_array().unwrap().len(),
             0,

@@ -114,12 +114,7 @@ fn export_then_import_round_trips_through_the_batch_form() {
         "--bootstrap",
         "10",
     ]);
-    assert!(
-        report.status.success(),
-        "{}",
-        String::from_utf8_lossy(&report.stderr)
-    );
-    let r: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let r = common::json_of(&report);
     assert_eq!(r["models"][0]["missing"], 2);
     let accuracy = r["models"][0]["metrics"]["accuracy"]["value"]
         .as_f64()

@@ -12,6 +12,19 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// `corrcause score --dataset DATA --predictions PREDICTIONS EXTRA...`.
+fn score_cli(data: &Path, predictions: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "score",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--predictions",
+        predictions.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    corrcause(&args)
+}
+
 fn write_lines(path: &Path, lines: &[Value]) {
     let text: String = lines.iter().map(|v| format!("{v}\n")).collect();
     std::fs::write(path, text).unwrap();
@@ -19,14 +32,7 @@ fn write_lines(path: &Path, lines: &[Value]) {
 
 /// A small dataset: 40 premises of 6 items with known labels, relations and splits.
 fn dataset_lines() -> Vec<Value> {
-    let relations = [
-        "parent",
-        "non-parent_ancestor",
-        "child",
-        "non-child_descendant",
-        "has_collider",
-        "has_confounder",
-    ];
+    let relations = corrcause::causal::Relation::ALL.map(corrcause::causal::Relation::as_str);
     let mut out = vec![];
     for p in 0..40 {
         for (k, r) in relations.iter().enumerate() {
@@ -36,7 +42,6 @@ fn dataset_lines() -> Vec<Value> {
                 "label3": if label == 1 { "entailment" } else if k % 2 == 0 { "neutral" } else { "contradiction" },
                 "relation": r, "num_variables": 3 + p % 3, "mec_size": 1 + p % 4,
                 "split": if p < 30 { "train" } else { "test" },
-                "names": if p % 2 == 0 { "letters" } else { "words" },
                 "names": if p % 2 == 0 { "letters" } else { "words" },
             }));
         }
@@ -104,23 +109,12 @@ fn metrics_match_a_reference_and_answers_are_read() {
         pairs.push((label, predicted));
     }
     write_lines(&dir.join("model.jsonl"), &preds);
-    let out = corrcause(&[
-        "score",
-        "--dataset",
-        dir.join("data.jsonl").to_str().unwrap(),
-        "--predictions",
-        dir.join("model.jsonl").to_str().unwrap(),
-        "--format",
-        "json",
-        "--bootstrap",
-        "200",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = score_cli(
+        &dir.join("data.jsonl"),
+        &dir.join("model.jsonl"),
+        &["--format", "json", "--bootstrap", "200"],
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = common::json_of(&out);
     let m = &report["models"][0];
     assert_eq!(m["name"], "model");
     assert_eq!(m["items"], 240);
@@ -160,14 +154,11 @@ fn metrics_match_a_reference_and_answers_are_read() {
             < 1e-12
     );
     // --explain-parse shows how each answer was read.
-    let explain = corrcause(&[
-        "score",
-        "--dataset",
-        dir.join("data.jsonl").to_str().unwrap(),
-        "--predictions",
-        dir.join("model.jsonl").to_str().unwrap(),
-        "--explain-parse",
-    ]);
+    let explain = score_cli(
+        &dir.join("data.jsonl"),
+        &dir.join("model.jsonl"),
+        &["--explain-parse"],
+    );
     let lines: Vec<Value> = String::from_utf8(explain.stdout)
         .unwrap()
         .lines()
@@ -188,20 +179,19 @@ fn metrics_match_a_reference_and_answers_are_read() {
     );
     // Unparsed as invalid (Corr2Cause's convention) and excluded.
     for (policy, items) in [("invalid", 240), ("exclude", 239)] {
-        let out = corrcause(&[
-            "score",
-            "--dataset",
-            dir.join("data.jsonl").to_str().unwrap(),
-            "--predictions",
-            dir.join("model.jsonl").to_str().unwrap(),
-            "--format",
-            "json",
-            "--bootstrap",
-            "10",
-            "--unparsed",
-            policy,
-        ]);
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = score_cli(
+            &dir.join("data.jsonl"),
+            &dir.join("model.jsonl"),
+            &[
+                "--format",
+                "json",
+                "--bootstrap",
+                "10",
+                "--unparsed",
+                policy,
+            ],
+        );
+        let report = common::json_of(&out);
         assert_eq!(report["models"][0]["items"], items, "{policy}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -339,25 +329,13 @@ fn bad_predictions_are_errors_naming_file_and_line() {
     let file = dir.join("model.jsonl");
     for (lines, needle) in cases {
         write_lines(&file, &lines);
-        let out = corrcause(&[
-            "score",
-            "--dataset",
-            data.to_str().unwrap(),
-            "--predictions",
-            file.to_str().unwrap(),
-        ]);
+        let out = score_cli(&data, &file, &[]);
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{err}");
     }
     std::fs::write(&file, "{\"id\": \"p0-parent\", \"prediction\": 1}\n{oops\n").unwrap();
-    let out = corrcause(&[
-        "score",
-        "--dataset",
-        data.to_str().unwrap(),
-        "--predictions",
-        file.to_str().unwrap(),
-    ]);
+    let out = score_cli(&data, &file, &[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("model.jsonl:2: not valid JSON"));
     // Duplicates accepted on request; missing items reported and counted as wrong unless excluded.
     write_lines(
@@ -369,11 +347,6 @@ fn bad_predictions_are_errors_naming_file_and_line() {
     );
     for (extra, items) in [(None, 240), (Some("exclude"), 1)] {
         let mut a = vec![
-            "score",
-            "--dataset",
-            data.to_str().unwrap(),
-            "--predictions",
-            file.to_str().unwrap(),
             "--duplicates",
             "last",
             "--format",
@@ -384,13 +357,8 @@ fn bad_predictions_are_errors_naming_file_and_line() {
         if let Some(m) = extra {
             a.extend_from_slice(&["--missing", m]);
         }
-        let out = corrcause(&a);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = score_cli(&data, &file, &a);
+        let report = common::json_of(&out);
         assert_eq!(report["models"][0]["missing"], 239);
         assert_eq!(report["models"][0]["items"], items);
     }
@@ -466,4 +434,29 @@ fn bootstrap_intervals_cover_at_their_nominal_rate() {
     let rate = covered as f64 / replications as f64;
     eprintln!("bootstrap coverage: {rate}");
     assert!((0.89..=0.99).contains(&rate), "coverage {rate}");
+}
+
+#[test]
+fn a_decided_prediction_wins_over_the_raw_text() {
+    let dir = common::temp_dir("score", "prediction-wins");
+    let items = dataset_lines();
+    write_lines(&dir.join("data.jsonl"), &items);
+    // Each raw text says the opposite of the label; each decided prediction says the label.
+    let preds: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            let valid = i["label"] == 1;
+            json!({"id": i["id"], "output": if valid { "No" } else { "Yes" },
+                   "prediction": if valid { "valid" } else { "invalid" }})
+        })
+        .collect();
+    write_lines(&dir.join("model.jsonl"), &preds);
+    let out = score_cli(
+        &dir.join("data.jsonl"),
+        &dir.join("model.jsonl"),
+        &["--format", "json", "--bootstrap", "5"],
+    );
+    let report = common::json_of(&out);
+    assert_eq!(report["models"][0]["metrics"]["accuracy"]["value"], 1.0);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

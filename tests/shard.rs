@@ -229,8 +229,7 @@ fn sharded_runs_merge_into_the_unsharded_predictions_and_report() {
         "--format",
         "json",
     ]);
-    assert!(scored.status.success());
-    let from_merge: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    let from_merge = common::json_of(&scored);
     let from_run: serde_json::Value = serde_json::from_slice(
         &std::fs::read(whole.join("baseline-oracle").join("report.json")).unwrap(),
     )

@@ -12,7 +12,7 @@ use crate::run::cache::Cache;
 use crate::run::command::CommandBackend;
 use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
 use crate::run::progress::Display;
-use crate::run::prompt::{shots_from, Prompt};
+use crate::run::prompt::{shots_from, Prompt, Shot};
 use crate::run::{count_items, run_baseline};
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
@@ -114,11 +114,7 @@ impl PromptArgs {
     }
 
     /// The worked examples for items of `dataset`, from `train.jsonl` beside it.
-    pub fn shots(
-        &self,
-        dataset: &std::path::Path,
-        seed: u64,
-    ) -> Result<Vec<(String, String, bool)>> {
+    pub fn shots(&self, dataset: &std::path::Path, seed: u64) -> Result<Vec<Shot>> {
         if self.shots == 0 {
             return Ok(Vec::new());
         }
@@ -287,7 +283,8 @@ pub fn run(a: RunArgs) -> Result<()> {
     };
     let shots = a.prompt.shots(&dataset, a.seed)?;
     let (dataset_sha256, total) = dataset_identity(&dataset)?;
-    let items = shard.map(|s| s.range(total));
+    // The items to ask, by position: all, or this shard's part (known, so not counted again).
+    let items = Some(shard.map_or(0..total, |s| s.range(total)));
     let base = match shard {
         Some(s) => a.out.join(format!("shard-{}-of-{}", s.index, s.count)),
         None => a.out.clone(),
@@ -297,6 +294,12 @@ pub fn run(a: RunArgs) -> Result<()> {
         Some(read_dataset(&dataset)?)
     } else {
         None
+    };
+    let scoring = Options {
+        unparsed: Unparsed::Wrong,
+        missing: Missing::Wrong,
+        bootstrap: a.bootstrap,
+        seed: a.seed,
     };
     let mut predictions = Vec::new();
     let mut unanswered = Vec::new();
@@ -385,13 +388,7 @@ pub fn run(a: RunArgs) -> Result<()> {
             continue;
         };
         let p = read_predictions(&file, spec.clone(), ds, Duplicates::Error, false)?;
-        let options = Options {
-            unparsed: Unparsed::Wrong,
-            missing: Missing::Wrong,
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-        };
-        let one = score(ds, std::slice::from_ref(&p), &options);
+        let one = score(ds, std::slice::from_ref(&p), &scoring);
         let mut out = Output::open(Some(&folder.join("report.json")))?;
         out.put(exporter(Format::Json).render(&one).as_bytes())?;
         out.finish()?;
@@ -400,16 +397,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     let Some(ds) = &ds else {
         return finish(unanswered);
     };
-    let report = score(
-        ds,
-        &predictions,
-        &Options {
-            unparsed: Unparsed::Wrong,
-            missing: Missing::Wrong,
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-        },
-    );
+    let report = score(ds, &predictions, &scoring);
     for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
         let mut out = Output::open(Some(&a.out.join(name)))?;
         out.put(exporter(format).render(&report).as_bytes())?;

@@ -8,7 +8,7 @@ use super::backend::{Backend, Failure, Question, Reply};
 use super::cache::{self, Cache};
 use super::journal::{Journal, Span};
 use super::progress::{Display, Progress};
-use super::prompt::Prompt;
+use super::prompt::{Prompt, Shot};
 use crate::error::{Error, Result, Source};
 use crate::text::answer::{self, Answer};
 use rand::{Rng, SeedableRng};
@@ -181,15 +181,11 @@ pub fn ask_all(
     backend: &dyn Backend,
     files: &[PathBuf],
     prompt: &Prompt,
-    shots: &[(String, String, bool)],
+    shots: &[Shot],
     journal_path: &Path,
     predictions: &Path,
     options: &Options,
 ) -> Result<Summary> {
-    let shots: Vec<(&str, &str, bool)> = shots
-        .iter()
-        .map(|(p, h, v)| (p.as_str(), h.as_str(), *v))
-        .collect();
     let total = match &options.items {
         Some(r) => r.len() as u64,
         None => super::count_items(files)? as u64,

@@ -4,7 +4,7 @@
 
 use super::ask::answer_record;
 use super::openai::{read_completion, Api, Settings};
-use super::prompt::Prompt;
+use super::prompt::{Prompt, Shot};
 use crate::error::{Error, Result, Source};
 use crate::output::AtomicFile;
 use serde_json::{json, Value};
@@ -17,15 +17,11 @@ use std::path::{Path, PathBuf};
 pub fn export(
     files: &[PathBuf],
     prompt: &Prompt,
-    shots: &[(String, String, bool)],
+    shots: &[Shot],
     model: &str,
     settings: &Settings,
     out: &Path,
 ) -> Result<usize> {
-    let shots: Vec<(&str, &str, bool)> = shots
-        .iter()
-        .map(|(p, h, v)| (p.as_str(), h.as_str(), *v))
-        .collect();
     let url = match settings.api {
         Api::Chat => "/v1/chat/completions",
         Api::Completions => "/v1/completions",
@@ -39,11 +35,10 @@ pub fn export(
         for (i, line) in reader.lines().enumerate() {
             let text = line.map_err(|e| Error::io(path.display(), e))?;
             let item = super::parse_item(&source, i + 1, &text)?;
-            let body = settings.body(
+            let mut body = settings.body(
                 model,
-                &prompt.render_with_shots(&shots, &item.premise, &item.hypothesis),
+                &prompt.render_with_shots(shots, &item.premise, &item.hypothesis),
             );
-            let mut body = body;
             if let Some(b) = body.as_object_mut() {
                 b.remove("stream"); // the Batch API takes no stream field
             }

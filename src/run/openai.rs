@@ -362,24 +362,20 @@ impl OpenAi {
 
     fn connection_failure(&self, e: ureq::Error) -> Failure {
         use ureq::Error as E;
+        // Refused or unresolvable before any response ever came: a wrong address. A connection
+        // that breaks once made is a passing fault.
+        let unreachable = match &e {
+            E::ConnectionFailed | E::HostNotFound => true,
+            E::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+            _ => false,
+        };
+        if unreachable && !self.reached.load(Ordering::Relaxed) {
+            return Failure::Fatal(format!(
+                "cannot reach {}: {e} (is the server running at that address?)",
+                self.url()
+            ));
+        }
         match e {
-            // Refused or unresolvable before any response ever came: a wrong address. A connection
-            // that breaks once made is a passing fault, retried below.
-            E::ConnectionFailed | E::HostNotFound if !self.reached.load(Ordering::Relaxed) => {
-                Failure::Fatal(format!(
-                    "cannot reach {}: {e} (is the server running at that address?)",
-                    self.url()
-                ))
-            }
-            E::Io(ref io)
-                if io.kind() == std::io::ErrorKind::ConnectionRefused
-                    && !self.reached.load(Ordering::Relaxed) =>
-            {
-                Failure::Fatal(format!(
-                    "cannot reach {}: {e} (is the server running at that address?)",
-                    self.url()
-                ))
-            }
             E::BadUri(_) | E::Http(_) | E::Tls(_) | E::InvalidProxyUrl | E::BodyExceedsLimit(_) => {
                 Failure::Fatal(format!("{}: {e}", self.url()))
             }

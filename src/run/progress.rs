@@ -2,7 +2,7 @@
 //! tokens), plain periodic lines otherwise (logs of batch jobs), or nothing.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,6 @@ pub struct Progress {
     pub counters: Arc<Counters>,
     stop: Arc<(Mutex<bool>, Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
-    stopped: AtomicBool,
 }
 
 fn duration(seconds: f64) -> String {
@@ -130,7 +129,6 @@ impl Progress {
             counters,
             stop,
             thread,
-            stopped: AtomicBool::new(false),
         }
     }
 
@@ -139,10 +137,8 @@ impl Progress {
         self.halt();
     }
 
+    /// Tells the display to show the final state and stop, and waits for it (once).
     fn halt(&mut self) {
-        if self.stopped.swap(true, Ordering::Relaxed) {
-            return;
-        }
         *self.stop.0.lock().expect("not poisoned") = true;
         self.stop.1.notify_all();
         if let Some(t) = self.thread.take() {

@@ -80,17 +80,12 @@ impl Prompt {
         }
     }
 
-    /// The prompt for an item after worked examples `(premise, hypothesis, valid)`.
-    pub fn render_with_shots(
-        &self,
-        shots: &[(&str, &str, bool)],
-        premise: &str,
-        hypothesis: &str,
-    ) -> String {
+    /// The prompt for an item after worked examples.
+    pub fn render_with_shots(&self, shots: &[Shot], premise: &str, hypothesis: &str) -> String {
         let mut out = String::new();
-        for (p, h, valid) in shots {
-            out.push_str(&self.render(p, h));
-            out.push_str(self.answer_text(*valid));
+        for shot in shots {
+            out.push_str(&self.render(&shot.premise, &shot.hypothesis));
+            out.push_str(self.answer_text(shot.valid));
             out.push_str("\n\n");
         }
         out.push_str(&self.render(premise, hypothesis));
@@ -120,13 +115,17 @@ pub fn choose_shots(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
     chosen
 }
 
-/// `k` worked examples `(premise, hypothesis, valid)` from a corrcause JSONL training file,
-/// balanced and seeded (see [`choose_shots`]).
-pub fn shots_from(
-    train: &std::path::Path,
-    k: usize,
-    seed: u64,
-) -> crate::error::Result<Vec<(String, String, bool)>> {
+/// A worked example put before an item: a training item with its answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shot {
+    pub premise: String,
+    pub hypothesis: String,
+    pub valid: bool,
+}
+
+/// `k` worked examples from a corrcause JSONL training file, balanced and seeded (see
+/// [`choose_shots`]).
+pub fn shots_from(train: &std::path::Path, k: usize, seed: u64) -> crate::error::Result<Vec<Shot>> {
     use crate::error::{Error, Source};
     let source = Source::File(train.to_path_buf());
     let text = std::fs::read_to_string(train).map_err(|e| Error::io(train.display(), e))?;
@@ -139,9 +138,13 @@ pub fn shots_from(
                 .map(str::to_string)
                 .ok_or_else(|| Error::input(&source, i + 1, Some(k), "missing"))
         };
-        pool.push((field("premise")?, field("hypothesis")?, v["label"] == 1));
+        pool.push(Shot {
+            premise: field("premise")?,
+            hypothesis: field("hypothesis")?,
+            valid: v["label"] == 1,
+        });
     }
-    let labels: Vec<bool> = pool.iter().map(|p| p.2).collect();
+    let labels: Vec<bool> = pool.iter().map(|p| p.valid).collect();
     Ok(choose_shots(&labels, k, seed)
         .into_iter()
         .map(|i| pool[i].clone())
@@ -187,8 +190,13 @@ mod tests {
         assert_eq!(shots.iter().filter(|&&i| labels[i]).count(), 2);
         assert_eq!(shots, choose_shots(&labels, 4, 9));
         assert_ne!(shots, choose_shots(&labels, 4, 10));
+        let shot = |p: &str, h: &str, valid| Shot {
+            premise: p.into(),
+            hypothesis: h.into(),
+            valid,
+        };
         let text = Prompt::Corr2Cause.render_with_shots(
-            &[("P1.", "H1.", true), ("P2.", "H2.", false)],
+            &[shot("P1.", "H1.", true), shot("P2.", "H2.", false)],
             "P.",
             "H.",
         );

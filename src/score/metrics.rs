@@ -167,10 +167,14 @@ pub fn interval(values: &mut [f64]) -> (f64, f64) {
 
 /// Each metric with its interval, from the full-data matrix and the resampled ones.
 pub fn estimates(full: &Confusion, resampled: &[Confusion]) -> [Estimate; 6] {
-    let value = metrics(full);
     let per: Vec<[f64; 6]> = resampled.iter().map(metrics).collect();
+    estimate_each(metrics(full), &per)
+}
+
+/// Each of `K` values with the interval of its resampled values.
+pub fn estimate_each<const K: usize>(value: [f64; K], samples: &[[f64; K]]) -> [Estimate; K] {
     std::array::from_fn(|m| {
-        let mut v: Vec<f64> = per.iter().map(|x| x[m]).collect();
+        let mut v: Vec<f64> = samples.iter().map(|x| x[m]).collect();
         let (low, high) = interval(&mut v);
         Estimate {
             value: value[m],

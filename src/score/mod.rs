@@ -516,20 +516,8 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                     .map(|(_, t)| three_way_metrics(&t[m].expect("three-way")))
                     .collect();
                 ["accuracy", "macro_f1"]
-                    .iter()
-                    .enumerate()
-                    .map(|(k, name)| {
-                        let mut v: Vec<f64> = samples.iter().map(|s| s[k]).collect();
-                        let (low, high) = interval(&mut v);
-                        (
-                            *name,
-                            Estimate {
-                                value: value[k],
-                                low,
-                                high,
-                            },
-                        )
-                    })
+                    .into_iter()
+                    .zip(metrics::estimate_each(value, &samples))
                     .collect()
             });
             ModelReport {

@@ -269,3 +269,13 @@ pub fn corr2cause_items(nodes: &str, dir: &std::path::Path) -> std::path::PathBu
     );
     dir.join("items.jsonl")
 }
+
+/// The JSON a successful `corrcause` run printed; fails the test with its error output otherwise.
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the output is JSON")
+}
