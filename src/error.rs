@@ -22,9 +22,12 @@ impl fmt::Display for Source {
 /// Every error the tool reports; `main` prints it and exits non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file or folder could not be read or written: what was being done, on which path, and
+    /// the operating system's reason (`writing out/x/predictions.jsonl: No space left on device`).
+    #[error("{action} {path}: {source}")]
     Io {
+        /// What was being done: `reading`, `writing`, `creating folder`, ...
+        action: &'static str,
         path: String,
         #[source]
         source: std::io::Error,
@@ -40,18 +43,47 @@ pub enum Error {
     /// A model could not be asked: it refused (a key, a model name) or misbehaved.
     #[error("{model}: {message}")]
     Model { model: String, message: String },
+    /// Another process holds the output lock of what this command would write.
+    #[error("another corrcause {holder} (pid {pid}) is writing {path}; wait for it, or give another {flag}", pid = pid.map_or_else(|| "unknown".to_string(), |p| p.to_string()))]
+    Locked {
+        /// The command holding the lock (`run`, `generate`, `merge`, `import batch`).
+        holder: String,
+        /// Its process id, when the lock file says.
+        pid: Option<u32>,
+        /// The folder or file locked.
+        path: String,
+        /// The option that names another output (`--out`, `-o`).
+        flag: &'static str,
+    },
     /// Options that cannot be honoured as given.
     #[error("{0}")]
     Usage(String),
 }
 
 impl Error {
-    /// An I/O error on `path`.
-    pub fn io(path: impl fmt::Display, source: std::io::Error) -> Error {
+    /// An I/O error on `path` while doing `action` (`reading`, `writing`, `creating folder`).
+    pub fn io_at(action: &'static str, path: impl fmt::Display, source: std::io::Error) -> Error {
         Error::Io {
+            action,
             path: path.to_string(),
             source,
         }
+    }
+
+    /// An I/O error on `path` when what was being done is not known more precisely; prefer
+    /// [`Error::reading`], [`Error::writing`] or [`Error::io_at`].
+    pub fn io(path: impl fmt::Display, source: std::io::Error) -> Error {
+        Error::io_at("accessing", path, source)
+    }
+
+    /// An error reading `path`.
+    pub fn reading(path: impl fmt::Display, source: std::io::Error) -> Error {
+        Error::io_at("reading", path, source)
+    }
+
+    /// An error writing `path`.
+    pub fn writing(path: impl fmt::Display, source: std::io::Error) -> Error {
+        Error::io_at("writing", path, source)
     }
 
     /// A malformed input line.

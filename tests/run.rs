@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{corr2cause_items, corrcause, temp_dir};
+use common::{corr2cause_items, corrcause, temp_dir, FAKE_MODEL};
 use serde_json::Value;
 
 fn oracle_f1(report: &Value) -> f64 {
@@ -132,15 +132,6 @@ fn oracle_is_perfect_on_every_corrected_form() {
 }
 
 /// A stand-in model: answers "Yes" to direct-cause hypotheses, "No" otherwise, after `delay` s.
-const FAKE_MODEL: &str = r#"
-import json, sys, time
-delay = float(sys.argv[1])
-for line in sys.stdin:
-    r = json.loads(line)
-    time.sleep(delay)
-    print(json.dumps({"id": r["id"], "output": "Yes" if "directly" in r["hypothesis"] else "No"}), flush=True)
-"#;
-
 fn ids_of(path: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .unwrap()

@@ -1,6 +1,6 @@
 //! `corrcause audit FILE`: labels recomputed from premises, as a table or JSON.
 
-use crate::dataset::audit;
+use crate::dataset::{audit, DatasetSource};
 use crate::error::Result;
 use crate::output::Output;
 use clap::{Args, ValueEnum};
@@ -15,8 +15,12 @@ pub enum AuditFormat {
 
 #[derive(Args, Debug)]
 pub struct AuditArgs {
-    /// A Corr2Cause CSV (columns input, label, ...) or a corrcause JSONL file.
+    /// A Corr2Cause CSV (columns input, label, ...), a corrcause JSONL file, or a dataset folder
+    /// `corrcause generate` wrote.
     pub file: PathBuf,
+    /// The split of a dataset folder (default: test when it has splits).
+    #[arg(long)]
+    pub split: Option<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
     pub format: AuditFormat,
@@ -27,7 +31,8 @@ pub struct AuditArgs {
 
 /// Runs `corrcause audit`.
 pub fn run(a: AuditArgs) -> Result<()> {
-    let report = audit(&a.file)?;
+    let source = DatasetSource::resolve(&a.file, a.split.as_deref())?;
+    let report = audit(source.single_file()?)?;
     let text = match a.format {
         AuditFormat::Table => report.table(),
         AuditFormat::Json => serde_json::to_string(&report).expect("report serialises") + "\n",

@@ -2,7 +2,9 @@
 //! endpoints (the OpenAI Batch API form), and their results back as predictions.
 
 use super::run::{PromptArgs, RequestArgs};
+use crate::dataset::DatasetSource;
 use crate::error::{Error, Result};
+use crate::output::OutputLock;
 use crate::run::batch::{export, import};
 use crate::run::openai::parse_spec;
 use clap::{Args, Subcommand};
@@ -24,9 +26,13 @@ pub enum ImportCommand {
 
 #[derive(Args, Debug)]
 pub struct ExportBatchArgs {
-    /// The corrcause JSONL dataset whose items are asked.
+    /// The dataset whose items are asked: a folder `corrcause generate` wrote, a corrcause JSONL
+    /// file, or a Corr2Cause CSV.
     #[arg(long)]
     pub dataset: PathBuf,
+    /// The split of a dataset folder (default: test when it has splits; `all` for every split).
+    #[arg(long)]
+    pub split: Option<String>,
     /// The model name the provider knows (or an openai:MODEL@BASE_URL spec, whose name is taken).
     #[arg(long)]
     pub model: String,
@@ -60,19 +66,19 @@ pub fn run_export(command: ExportCommand) -> Result<()> {
         a.model.clone()
     };
     let prompt = a.prompt.prompt()?;
-    let shots = a.prompt.shots(&a.dataset, a.seed)?;
+    let source = DatasetSource::resolve(&a.dataset, a.split.as_deref())?;
+    let shots = a.prompt.shots(&source.files[0], a.seed)?;
     let settings = a
         .request
         .settings(&prompt)
         .map_err(|e| Error::Usage(format!("--model {}: {e}", a.model)))?;
-    let n = export(
-        std::slice::from_ref(&a.dataset),
-        &prompt,
-        &shots,
-        &model,
-        &settings,
-        &a.output,
-    )?;
+    // A Corr2Cause CSV is read as JSON lines written to a scratch folder, removed afterwards.
+    let scratch = std::env::temp_dir().join(format!("corrcause-export-{}", std::process::id()));
+    let exported = source
+        .jsonl_files(&scratch)
+        .and_then(|files| export(&files, &prompt, &shots, &model, &settings, &a.output));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let n = exported?;
     eprintln!("{n} requests for {model} in {}", a.output.display());
     Ok(())
 }
@@ -80,6 +86,7 @@ pub fn run_export(command: ExportCommand) -> Result<()> {
 /// Runs `corrcause import ...`.
 pub fn run_import(command: ImportCommand) -> Result<()> {
     let ImportCommand::Batch(a) = command;
+    let _lock = OutputLock::file(&a.output, "import batch", "-o")?;
     let imported = import(&a.results, &a.output)?;
     eprintln!(
         "{} predictions in {}",

@@ -6,6 +6,7 @@ use crate::dataset::config::{
 };
 use crate::dataset::{generate, Config, Semantics};
 use crate::error::{Error, Result};
+use crate::output::OutputLock;
 use crate::text::{Naming, Style};
 use clap::Args;
 use std::io::IsTerminal;
@@ -94,7 +95,8 @@ fn usage(e: String) -> Error {
 pub fn config_of(a: &GenerateArgs) -> Result<Config> {
     let mut c = match &a.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| Error::reading(path.display(), e))?;
             Config::from_json(&text)
                 .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?
         }
@@ -228,6 +230,7 @@ pub fn run(a: GenerateArgs) -> Result<()> {
         }
     };
     let shard = super::shard_arg(a.shard.as_deref())?;
+    let _lock = OutputLock::folder(&out, "generate", "--out")?;
     let summary = generate(&config, shard, &out, &progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -205,7 +205,7 @@ pub fn for_each_graph(
     let reader: Box<dyn BufRead> = match source {
         Source::Stdin => Box::new(std::io::stdin().lock()),
         Source::File(p) => Box::new(std::io::BufReader::new(
-            std::fs::File::open(p).map_err(|e| Error::io(p.display(), e))?,
+            std::fs::File::open(p).map_err(|e| Error::reading(p.display(), e))?,
         )),
     };
     let mut lines = reader.lines();

@@ -3,6 +3,7 @@
 
 use crate::dataset::manifest::merge;
 use crate::error::{Error, Result};
+use crate::output::OutputLock;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ pub struct MergeArgs {
 
 /// Runs `corrcause merge`.
 pub fn run(a: MergeArgs) -> Result<()> {
+    let _lock = OutputLock::folder(&a.out, "merge", "--out")?;
     let has_manifest = |d: &PathBuf| d.join("manifest.json").exists();
     if a.shards.iter().all(has_manifest) {
         let m = merge(&a.shards, &a.out)?;
@@ -29,10 +31,10 @@ pub fn run(a: MergeArgs) -> Result<()> {
     // Run outputs: merge each model's folder across the shards.
     let mut models: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for dir in &a.shards {
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::reading(dir.display(), e))?;
         let mut found = false;
         for entry in entries {
-            let path = entry.map_err(|e| Error::io(dir.display(), e))?.path();
+            let path = entry.map_err(|e| Error::reading(dir.display(), e))?.path();
             if path.is_dir() && has_manifest(&path) {
                 let name = path
                     .file_name()

@@ -2,9 +2,9 @@
 //! preset's test split, generated on the fly), then the scorer's report.
 
 use crate::dataset::manifest::{self, file_entry, hash_file};
-use crate::dataset::{generate, Config};
+use crate::dataset::{generate, Config, DatasetSource};
 use crate::error::{Error, Result};
-use crate::output::Output;
+use crate::output::{Output, OutputLock};
 use crate::run::ask::{ask_all, Options as AskOptions, Retry};
 use crate::run::backend::Backend;
 use crate::run::baseline::Baseline;
@@ -14,7 +14,7 @@ use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
 use crate::run::progress::Display;
 use crate::run::prompt::{shots_from, Prompt, Shot};
 use crate::run::{count_items, run_baseline};
-use crate::score::data::{read_dataset, read_predictions, Duplicates};
+use crate::score::data::{read_dataset_from, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
 use crate::score::{score, Missing, Options, Unparsed};
 use clap::Args;
@@ -23,15 +23,17 @@ use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// A corrcause JSONL dataset file (default: generate --preset on the fly).
+    /// The dataset: a folder `corrcause generate` wrote, a corrcause JSONL file, or a Corr2Cause
+    /// CSV (default: generate --preset on the fly).
     #[arg(long)]
     pub dataset: Option<PathBuf>,
     /// The preset generated when no --dataset is given.
     #[arg(long, default_value = "default")]
     pub preset: String,
-    /// The split of the generated preset to run on.
-    #[arg(long, default_value = "test")]
-    pub split: String,
+    /// The split to run on, of a dataset folder or of the preset generated (default: test when
+    /// it has splits; `all` for every split).
+    #[arg(long)]
+    pub split: Option<String>,
     /// Model specs (repeat for several): `openai:MODEL@BASE_URL` (any OpenAI-compatible server,
     /// e.g. openai:qwen2.5-7b@http://127.0.0.1:8000/v1), `cmd:PROGRAM ARGS` (one JSON request per
     /// line on its stdin, one JSON answer per line on its stdout), or the built-in baselines
@@ -107,7 +109,7 @@ impl PromptArgs {
             "cot" => Prompt::ChainOfThought,
             "json" => Prompt::Json,
             path => {
-                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                let text = std::fs::read_to_string(path).map_err(|e| Error::reading(path, e))?;
                 Prompt::template(&text).map_err(|e| Error::Usage(format!("{path}: {e}")))?
             }
         })
@@ -260,38 +262,32 @@ pub fn run(a: RunArgs) -> Result<()> {
         }
     }
     let shard = super::shard_arg(a.shard.as_deref())?;
-    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(a.out.display(), e))?;
-    let dataset = match &a.dataset {
-        Some(d) => d.clone(),
-        None => {
-            let config = Config::preset(&a.preset).map_err(Error::Usage)?;
-            let dir = a.out.join("dataset");
-            generate(&config, None, &dir, &|_, _| {})?;
-            let file = if config.splits.is_empty() {
-                dir.join("items.jsonl")
-            } else {
-                dir.join(format!("{}.jsonl", a.split))
-            };
-            if !file.exists() {
-                return Err(Error::Usage(format!(
-                    "preset {} has no split {:?}",
-                    a.preset, a.split
-                )));
-            }
-            file
-        }
-    };
-    let shots = a.prompt.shots(&dataset, a.seed)?;
-    let (dataset_sha256, total) = dataset_identity(&dataset)?;
-    // The items to ask, by position: all, or this shard's part (known, so not counted again).
-    let items = Some(shard.map_or(0..total, |s| s.range(total)));
     let base = match shard {
         Some(s) => a.out.join(format!("shard-{}-of-{}", s.index, s.count)),
         None => a.out.clone(),
     };
+    // One writer per output folder, from before anything is written until the end.
+    let _lock = OutputLock::folder(&base, "run", "--out")?;
+    let given = match &a.dataset {
+        Some(d) => d.clone(),
+        None => {
+            let config = Config::preset(&a.preset).map_err(Error::Usage)?;
+            let dir = a.out.join("dataset");
+            // The shards of one run share this folder: each waits for the one generating it.
+            let _generating = OutputLock::folder_waiting(&dir, "run")?;
+            generate(&config, None, &dir, &|_, _| {})?;
+            dir
+        }
+    };
+    let source = DatasetSource::resolve(&given, a.split.as_deref())?;
+    let files = source.jsonl_files(&base.join("items"))?;
+    let shots = a.prompt.shots(&source.files[0], a.seed)?;
+    let (dataset_sha256, total) = dataset_identity(&files)?;
+    // The items to ask, by position: all, or this shard's part (known, so not counted again).
+    let items = Some(shard.map_or(0..total, |s| s.range(total)));
     // Scoring needs every item: a shard only answers, and the merged parts are scored.
     let ds = if shard.is_none() {
-        Some(read_dataset(&dataset)?)
+        Some(read_dataset_from(&source)?)
     } else {
         None
     };
@@ -309,18 +305,13 @@ pub fn run(a: RunArgs) -> Result<()> {
             Model::Asked(backend) => backend.spec().to_string(),
         };
         let folder = base.join(slug(&spec));
-        std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| Error::io_at("creating folder", folder.display(), e))?;
         let file = folder.join("predictions.jsonl");
         let mut parameters = serde_json::Value::Null;
         let (answered, failed) = match model {
             Model::Baseline(b) => {
-                let n = run_baseline(
-                    std::slice::from_ref(&dataset),
-                    *b,
-                    a.seed,
-                    &file,
-                    items.clone(),
-                )?;
+                let n = run_baseline(&files, *b, a.seed, &file, items.clone())?;
                 (n, 0)
             }
             Model::Asked(backend) => {
@@ -339,7 +330,7 @@ pub fn run(a: RunArgs) -> Result<()> {
                 parameters = serde_json::Value::Object(backend.parameters());
                 let s = ask_all(
                     backend.as_ref(),
-                    std::slice::from_ref(&dataset),
+                    &files,
                     &prompt,
                     &shots,
                     &folder.join("journal.jsonl"),
@@ -424,9 +415,22 @@ fn finish(unanswered: Vec<String>) -> Result<()> {
     Ok(())
 }
 
+/// The SHA-256 and item count of the dataset `files` (for several files, their hashes joined by
+/// `+`).
+fn dataset_identity(files: &[PathBuf]) -> Result<(String, usize)> {
+    let mut hashes = Vec::new();
+    let mut total = 0;
+    for f in files {
+        let (sha256, items) = file_identity(f)?;
+        hashes.push(sha256);
+        total += items;
+    }
+    Ok((hashes.join("+"), total))
+}
+
 /// The SHA-256 and item count of a dataset file: from the manifest beside it when that lists the
 /// file with its current size (as `generate` and `merge` write it), else computed.
-fn dataset_identity(dataset: &std::path::Path) -> Result<(String, usize)> {
+fn file_identity(dataset: &std::path::Path) -> Result<(String, usize)> {
     let listed = || -> Option<(String, usize)> {
         let dir = dataset.parent()?;
         let name = dataset.file_name()?.to_str()?;

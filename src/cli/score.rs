@@ -1,8 +1,9 @@
 //! `corrcause score`: model answers against a dataset, as a table, JSON, Markdown or HTML.
 
+use crate::dataset::DatasetSource;
 use crate::error::{Error, Result};
 use crate::output::Output;
-use crate::score::data::{read_dataset, read_predictions, Duplicates};
+use crate::score::data::{read_dataset_from, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
 use crate::score::{score, Missing, Options, Unparsed};
 use clap::Args;
@@ -10,9 +11,13 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// The dataset: a corrcause JSONL file or dataset directory, or a Corr2Cause CSV.
+    /// The dataset: a folder `corrcause generate` wrote, a corrcause JSONL file, or a Corr2Cause
+    /// CSV.
     #[arg(long)]
     pub dataset: PathBuf,
+    /// The split of a dataset folder (default: test when it has splits; `all` for every split).
+    #[arg(long)]
+    pub split: Option<String>,
     /// A prediction file (JSON lines with `id` and `output` or `prediction`); repeat for more models.
     #[arg(long = "predictions", required = true)]
     pub predictions: Vec<PathBuf>,
@@ -55,7 +60,7 @@ pub fn run(a: ScoreArgs) -> Result<()> {
             a.predictions.len()
         )));
     }
-    let ds = read_dataset(&a.dataset)?;
+    let ds = read_dataset_from(&DatasetSource::resolve(&a.dataset, a.split.as_deref())?)?;
     let duplicates = if a.duplicates == "last" {
         Duplicates::Last
     } else {

@@ -121,7 +121,7 @@ impl RowReader {
                 path,
             )?))
         } else {
-            let file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+            let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
             Ok(RowReader::Jsonl {
                 lines: std::io::BufRead::lines(std::io::BufReader::new(file)),
                 line: 0,

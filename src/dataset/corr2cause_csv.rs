@@ -29,7 +29,7 @@ impl Corr2CauseCsv {
     pub fn open(path: &Path) -> Result<Corr2CauseCsv> {
         let source = Source::File(path.to_path_buf());
         let mut reader =
-            csv::Reader::from_path(path).map_err(|e| Error::io(path.display(), e.into()))?;
+            csv::Reader::from_path(path).map_err(|e| Error::reading(path.display(), e.into()))?;
         let headers = reader
             .headers()
             .map_err(|e| Error::input(&source, 1, None, e.to_string()))?

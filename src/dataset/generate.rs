@@ -527,7 +527,7 @@ impl HashedFile {
         self.bytes += text.len() as u64;
         self.file
             .write_all(text.as_bytes())
-            .map_err(|e| Error::io(dir.join(&self.name).display(), e))
+            .map_err(|e| Error::writing(dir.join(&self.name).display(), e))
     }
 }
 
@@ -548,7 +548,8 @@ pub fn generate(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Summary> {
     config.validate().map_err(Error::Usage)?;
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir.display(), e))?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Error::io_at("creating folder", out_dir.display(), e))?;
     let units = list_units(config)?;
     let total = units.len();
     let range = shard.map_or(0..total, |s| s.range(total));

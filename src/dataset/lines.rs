@@ -17,7 +17,7 @@ pub fn for_each_line_batch(
     mut f: impl FnMut(&[(usize, &str)]) -> Result<()>,
 ) -> Result<()> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
     // Blocks of whole lines, with the number of the line before each.
     let (send, receive) = std::sync::mpsc::sync_channel::<Result<(usize, String)>>(2);
     // Blocks handed back for reuse, so memory is not allocated afresh for every block.
@@ -34,7 +34,7 @@ pub fn for_each_line_batch(
                 let read = match file.by_ref().take(BLOCK as u64).read_to_end(&mut buf) {
                     Ok(n) => n,
                     Err(e) => {
-                        let _ = send.send(Err(Error::io(path.display(), e)));
+                        let _ = send.send(Err(Error::reading(path.display(), e)));
                         return;
                     }
                 };

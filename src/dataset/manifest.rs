@@ -20,14 +20,14 @@ const ADDITIVE: [&str; 4] = ["premises", "items", "unanswered", "counts"];
 
 /// The SHA-256 (hex) and size of a file.
 pub fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
     let mut hash = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     loop {
         let n = file
             .read(&mut buf)
-            .map_err(|e| Error::io(path.display(), e))?;
+            .map_err(|e| Error::reading(path.display(), e))?;
         if n == 0 {
             break;
         }
@@ -49,7 +49,7 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     let mut f = AtomicFile::create(&path)?;
     let text = serde_json::to_string_pretty(manifest).expect("a manifest serialises") + "\n";
     f.write_all(text.as_bytes())
-        .map_err(|e| Error::io(path.display(), e))?;
+        .map_err(|e| Error::writing(path.display(), e))?;
     f.commit()?;
     Ok(path)
 }
@@ -57,7 +57,7 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
 /// Reads `dir/manifest.json`.
 pub fn read(dir: &Path) -> Result<Value> {
     let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(path.display(), e))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::reading(path.display(), e))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::input(
             &crate::error::Source::File(path.clone()),
@@ -208,7 +208,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
         }
     }
     // Concatenate in shard order, then one manifest.
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out.display(), e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io_at("creating folder", out.display(), e))?;
     let mut merged = shards[0].2.clone();
     for (_, _, m) in &shards[1..] {
         for k in ADDITIVE {
@@ -226,8 +226,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
         let mut items = 0u64;
         for (_, dir, m) in &shards {
             let path = dir.join(name);
-            let mut input = std::fs::File::open(&path).map_err(|e| Error::io(path.display(), e))?;
-            std::io::copy(&mut input, &mut file).map_err(|e| Error::io(target.display(), e))?;
+            let mut input =
+                std::fs::File::open(&path).map_err(|e| Error::reading(path.display(), e))?;
+            std::io::copy(&mut input, &mut file)
+                .map_err(|e| Error::writing(target.display(), e))?;
             items += m["files"][f]["items"].as_u64().unwrap_or(0);
         }
         file.commit()?;

@@ -9,8 +9,10 @@ pub mod generate;
 pub mod lines;
 pub mod manifest;
 pub mod record;
+pub mod source;
 
 pub use audit::{audit, AuditReport};
 pub use config::Config;
 pub use corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
 pub use generate::{generate, Shard, Summary};
+pub use source::DatasetSource;

@@ -306,7 +306,7 @@ fn random_below(rng: &mut impl RngCore, bound: &BigUint) -> BigUint {
     let bits = bound.bits() as usize;
     loop {
         let mut words: Vec<u32> = (0..bits.div_ceil(32)).map(|_| rng.next_u32()).collect();
-        if bits % 32 != 0 {
+        if !bits.is_multiple_of(32) {
             let last = words.len() - 1;
             words[last] &= (1u32 << (bits % 32)) - 1;
         }

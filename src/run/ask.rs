@@ -222,7 +222,7 @@ pub fn ask_all(
                 'files: for (f, path) in files.iter().enumerate() {
                     let source = Source::File(path.clone());
                     let reader = BufReader::new(
-                        std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?,
+                        std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?,
                     );
                     for (i, line) in reader.lines().enumerate() {
                         if stop.load(Ordering::Relaxed) {
@@ -232,7 +232,7 @@ pub fn ask_all(
                         if position > wanted.end {
                             break 'files;
                         }
-                        let text = line.map_err(|e| Error::io(path.display(), e))?;
+                        let text = line.map_err(|e| Error::reading(path.display(), e))?;
                         if position <= wanted.start {
                             continue;
                         }
@@ -451,7 +451,7 @@ pub fn ask_all(
         let mut line = records.get(*span)?;
         line.push(b'\n');
         out.write_all(&line)
-            .map_err(|e| Error::io(predictions.display(), e))?;
+            .map_err(|e| Error::writing(predictions.display(), e))?;
     }
     out.commit()?;
     Ok(summary)

@@ -30,10 +30,11 @@ pub fn export(
     let mut count = 0;
     for path in files {
         let source = Source::File(path.clone());
-        let reader =
-            BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?);
+        let reader = BufReader::new(
+            std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?,
+        );
         for (i, line) in reader.lines().enumerate() {
-            let text = line.map_err(|e| Error::io(path.display(), e))?;
+            let text = line.map_err(|e| Error::reading(path.display(), e))?;
             let item = super::parse_item(&source, i + 1, &text)?;
             let mut body = settings.body(
                 model,
@@ -43,7 +44,7 @@ pub fn export(
                 b.remove("stream"); // the Batch API takes no stream field
             }
             let request = json!({"custom_id": item.id, "method": "POST", "url": url, "body": body});
-            writeln!(file, "{request}").map_err(|e| Error::io(out.display(), e))?;
+            writeln!(file, "{request}").map_err(|e| Error::writing(out.display(), e))?;
             count += 1;
         }
     }
@@ -65,14 +66,15 @@ pub struct Imported {
 /// listed in [`Imported::failed`].
 pub fn import(results: &Path, out: &Path) -> Result<Imported> {
     let source = Source::File(results.to_path_buf());
-    let reader =
-        BufReader::new(std::fs::File::open(results).map_err(|e| Error::io(results.display(), e))?);
+    let reader = BufReader::new(
+        std::fs::File::open(results).map_err(|e| Error::reading(results.display(), e))?,
+    );
     let mut file = AtomicFile::create(out)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut imported = Imported::default();
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
-        let text = line.map_err(|e| Error::io(results.display(), e))?;
+        let text = line.map_err(|e| Error::reading(results.display(), e))?;
         if text.trim().is_empty() {
             continue;
         }
@@ -137,7 +139,7 @@ pub fn import(results: &Path, out: &Path) -> Result<Imported> {
             request["completion_tokens"] = json!(t);
         }
         record["request"] = request;
-        writeln!(file, "{record}").map_err(|e| Error::io(out.display(), e))?;
+        writeln!(file, "{record}").map_err(|e| Error::writing(out.display(), e))?;
         imported.answered += 1;
     }
     file.commit()?;

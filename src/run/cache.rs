@@ -27,7 +27,8 @@ pub fn key(identity: &str, prompt: &str) -> String {
 impl Cache {
     /// A cache in `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<Cache> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io_at("creating folder", dir.display(), e))?;
         Ok(Cache {
             dir: dir.to_path_buf(),
         })
@@ -57,7 +58,8 @@ impl Cache {
     pub fn put(&self, key: &str, reply: &Reply) -> Result<()> {
         let path = self.path(key);
         let dir = path.parent().expect("a cache entry has a folder");
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io_at("creating folder", dir.display(), e))?;
         let value = json!({
             "output": reply.output,
             "prompt_tokens": reply.prompt_tokens,
@@ -69,8 +71,8 @@ impl Cache {
             std::process::id(),
             std::thread::current().id()
         ));
-        std::fs::write(&temp, value.to_string()).map_err(|e| Error::io(temp.display(), e))?;
-        std::fs::rename(&temp, &path).map_err(|e| Error::io(path.display(), e))
+        std::fs::write(&temp, value.to_string()).map_err(|e| Error::writing(temp.display(), e))?;
+        std::fs::rename(&temp, &path).map_err(|e| Error::writing(path.display(), e))
     }
 }
 

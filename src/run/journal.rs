@@ -34,7 +34,7 @@ impl Journal {
         let mut done: HashMap<String, Span> = HashMap::new();
         let mut keep = 0u64; // bytes of complete, valid lines
         if path.exists() {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+            let bytes = std::fs::read(path).map_err(|e| Error::reading(path.display(), e))?;
             for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
                 // A line without its newline was torn by a kill: cut it, its item is asked again.
                 let Some(content) = line.strip_suffix(b"\n") else {
@@ -71,9 +71,9 @@ impl Journal {
             .truncate(false)
             .write(true)
             .open(path)
-            .map_err(|e| Error::io(path.display(), e))?;
+            .map_err(|e| Error::writing(path.display(), e))?;
         file.set_len(keep)
-            .map_err(|e| Error::io(path.display(), e))?;
+            .map_err(|e| Error::writing(path.display(), e))?;
         let mut journal = Journal {
             path: path.to_path_buf(),
             file,
@@ -82,7 +82,7 @@ impl Journal {
         journal
             .file
             .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io(path.display(), e))?;
+            .map_err(|e| Error::writing(path.display(), e))?;
         Ok((journal, done))
     }
 
@@ -96,9 +96,14 @@ impl Journal {
             len: line.len() as u32,
         };
         line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .map_err(|e| Error::io(self.path.display(), e))?;
+        let written = crate::output::fault::check(&self.path, crate::output::fault::Stage::Write)
+            .and_then(|()| self.file.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            // A record written in part (a full disk) is cut off, so the journal stays whole.
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.seek(SeekFrom::Start(self.len));
+            return Err(Error::writing(self.path.display(), e));
+        }
         self.len += line.len() as u64;
         Ok(span)
     }
@@ -107,7 +112,7 @@ impl Journal {
     pub fn reader(&self) -> Result<Records> {
         Ok(Records {
             path: self.path.clone(),
-            file: File::open(&self.path).map_err(|e| Error::io(self.path.display(), e))?,
+            file: File::open(&self.path).map_err(|e| Error::reading(self.path.display(), e))?,
         })
     }
 }
@@ -125,7 +130,7 @@ impl Records {
         self.file
             .seek(SeekFrom::Start(span.offset))
             .and_then(|_| self.file.read_exact(&mut bytes))
-            .map_err(|e| Error::io(self.path.display(), e))?;
+            .map_err(|e| Error::reading(self.path.display(), e))?;
         Ok(bytes)
     }
 }

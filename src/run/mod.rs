@@ -47,12 +47,12 @@ pub fn count_items(files: &[std::path::PathBuf]) -> Result<usize> {
     for path in files {
         let mut reader = std::io::BufReader::with_capacity(
             1 << 20,
-            std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?,
+            std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?,
         );
         loop {
             let buf = reader
                 .fill_buf()
-                .map_err(|e| Error::io(path.display(), e))?;
+                .map_err(|e| Error::reading(path.display(), e))?;
             if buf.is_empty() {
                 break;
             }
@@ -103,7 +103,7 @@ pub fn run_baseline(
                 .collect();
             for a in answered {
                 file.write_all(a?.as_bytes())
-                    .map_err(|e| Error::io(out.display(), e))?;
+                    .map_err(|e| Error::writing(out.display(), e))?;
                 count += 1;
             }
             Ok(())

@@ -128,7 +128,7 @@ pub struct Shot {
 pub fn shots_from(train: &std::path::Path, k: usize, seed: u64) -> crate::error::Result<Vec<Shot>> {
     use crate::error::{Error, Source};
     let source = Source::File(train.to_path_buf());
-    let text = std::fs::read_to_string(train).map_err(|e| Error::io(train.display(), e))?;
+    let text = std::fs::read_to_string(train).map_err(|e| Error::reading(train.display(), e))?;
     let mut pool = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let v: serde_json::Value = serde_json::from_str(line)

@@ -4,6 +4,7 @@
 use super::answer::{self, Answer};
 use crate::causal::Relation;
 use crate::dataset::lines::for_each_line_batch;
+use crate::dataset::source::{DatasetSource, Form};
 use crate::error::{Error, Result, Source};
 use crate::text::{parse_hypothesis, parse_premise};
 use rayon::prelude::*;
@@ -109,38 +110,14 @@ fn facts(premise: &str) -> Option<(PremiseFacts, Vec<String>)> {
     Some((f, parsed.names))
 }
 
-/// The JSONL files of a dataset path: the file itself, or a directory's files in its manifest.
-fn dataset_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let manifest_path = path.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| Error::io(manifest_path.display(), e))?;
-    let manifest: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::input(&Source::File(manifest_path.clone()), 1, None, e.to_string()))?;
-    let files: Vec<PathBuf> = manifest["files"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .filter_map(|f| f["path"].as_str())
-                .filter(|p| p.ends_with(".jsonl"))
-                .map(|p| path.join(p))
-                .collect()
-        })
-        .unwrap_or_default();
-    if files.is_empty() {
-        return Err(Error::Usage(format!(
-            "{} lists no JSONL files in its manifest",
-            path.display()
-        )));
-    }
-    Ok(files)
+/// Reads a dataset: a corrcause JSONL file or dataset folder (its `test` split when it has
+/// splits), or a Corr2Cause CSV (ids are row numbers from 0, in file order).
+pub fn read_dataset(path: &Path) -> Result<Dataset> {
+    read_dataset_from(&DatasetSource::resolve(path, None)?)
 }
 
-/// Reads a dataset: a corrcause JSONL file or dataset directory, or a Corr2Cause CSV (ids are
-/// row numbers from 0, in file order).
-pub fn read_dataset(path: &Path) -> Result<Dataset> {
+/// Reads the files of a resolved dataset source.
+pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     let mut ds = Dataset {
         items: Vec::new(),
         ids: Vec::new(),
@@ -173,13 +150,14 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         premise_index.insert(key.to_string(), i);
         i
     };
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    if dataset.form == Form::Csv {
         ds.has_label3 = false;
-        for (row, record) in crate::dataset::corr2cause_csv::Corr2CauseCsv::open(path)?.enumerate()
-        {
+        let rows = dataset
+            .files
+            .iter()
+            .map(|f| crate::dataset::corr2cause_csv::Corr2CauseCsv::open(f))
+            .collect::<Result<Vec<_>>>()?;
+        for (row, record) in rows.into_iter().flatten().enumerate() {
             let record = record?;
             let (premise, hypothesis, label, n) = (
                 record.premise.as_str(),
@@ -245,10 +223,10 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         #[serde(borrow, default)]
         variant: Option<Cow<'a, str>>,
     }
-    for file in dataset_files(path)? {
+    for file in &dataset.files {
         let source = Source::File(file.clone());
         files_read.push(file.clone());
-        for_each_line_batch(&file, &source, |batch| {
+        for_each_line_batch(file, &source, |batch| {
             // Everything per row that needs no shared state is done on every core.
             struct Parsed<'a> {
                 row: Row<'a>,

@@ -7,7 +7,9 @@
 pub mod data;
 /// Reading answers lives with the rest of the text; re-exported where the scorer uses it.
 pub use crate::text::answer;
+pub use group_key::{group_order, GroupKey};
 pub mod export;
+pub mod group_key;
 pub mod metrics;
 
 use crate::causal::Relation;
@@ -83,13 +85,13 @@ pub struct ModelReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub three_way: Option<MetricMap>,
     pub confusion: Confusion,
-    pub by_relation: BTreeMap<String, Group>,
-    pub by_n: BTreeMap<String, Group>,
-    pub by_split: BTreeMap<String, Group>,
-    pub by_mec_size: BTreeMap<String, Group>,
+    pub by_relation: BTreeMap<GroupKey, Group>,
+    pub by_n: BTreeMap<GroupKey, Group>,
+    pub by_split: BTreeMap<GroupKey, Group>,
+    pub by_mec_size: BTreeMap<GroupKey, Group>,
     /// Breakdowns by each variant field the dataset carries (`by_names`, `by_style`, ...).
     #[serde(flatten)]
-    pub by_variant: BTreeMap<String, BTreeMap<String, Group>>,
+    pub by_variant: BTreeMap<String, BTreeMap<GroupKey, Group>>,
     pub consistency: Consistency,
     pub unparsed_examples: Vec<serde_json::Value>,
 }
@@ -481,14 +483,14 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
     };
     let mut reports: Vec<ModelReport> = (0..models)
         .map(|m| {
-            let mut dims: [BTreeMap<String, Group>; DIMENSIONS] = Default::default();
+            let mut dims: [BTreeMap<GroupKey, Group>; DIMENSIONS] = Default::default();
             for ((d, key), &g) in &group_index {
                 let c = totals[m][1 + g];
                 if c.total() == 0 {
                     continue;
                 }
                 dims[*d].insert(
-                    key.clone(),
+                    GroupKey(key.clone()),
                     Group {
                         items: c.total(),
                         metrics: metric_map(estimate_of(m, 1 + g)),
@@ -498,7 +500,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
             let mut dims = dims.into_iter();
             let mut next = || dims.next().expect("one map per dimension");
             let (by_relation, by_n, by_split, by_mec_size) = (next(), next(), next(), next());
-            let by_variant: BTreeMap<String, BTreeMap<String, Group>> = data::VARIANT_FIELDS
+            let by_variant: BTreeMap<String, BTreeMap<GroupKey, Group>> = data::VARIANT_FIELDS
                 .iter()
                 .map(|f| (format!("by_{f}"), next()))
                 .filter(|(_, groups)| !groups.is_empty())

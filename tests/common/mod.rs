@@ -279,3 +279,14 @@ pub fn json_of(out: &std::process::Output) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("the output is JSON")
 }
+
+/// A model program for `--model cmd:python3 PATH DELAY`: answers every request after DELAY
+/// seconds, "Yes" exactly for the hypotheses about direct causes.
+pub const FAKE_MODEL: &str = r#"
+import json, sys, time
+delay = float(sys.argv[1])
+for line in sys.stdin:
+    r = json.loads(line)
+    time.sleep(delay)
+    print(json.dumps({"id": r["id"], "output": "Yes" if "directly" in r["hypothesis"] else "No"}), flush=True)
+"#;

@@ -132,7 +132,7 @@ fn hash(bytes: &[u8], salt: u64) -> u64 {
 
 /// The server's answer to a prompt: "Yes" or "No", fixed by the prompt's text.
 pub fn expected(prompt: &str) -> &'static str {
-    if hash(prompt.as_bytes(), 0) % 3 == 0 {
+    if hash(prompt.as_bytes(), 0).is_multiple_of(3) {
         "Yes"
     } else {
         "No"

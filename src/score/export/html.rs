@@ -1,12 +1,12 @@
 //! The report as one self-contained HTML page: leaderboard, confusion matrices, and charts of F1
 //! with its interval by N and by relation, drawn as inline SVG (no network needed).
 
-use super::super::{Group, ModelReport};
+use super::super::{Group, GroupKey, ModelReport};
 use super::{
     comparison_rows, interval_note, leaderboard_rows, pct, with_interval, Exporter, Report,
     COMPARISON_HEADER, LEADERBOARD_HEADER,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct Html;
 
@@ -46,14 +46,15 @@ const COLOURS: [&str; 8] = [
 fn chart(
     title: &str,
     models: &[ModelReport],
-    dim: impl Fn(&ModelReport) -> &BTreeMap<String, Group>,
+    dim: impl Fn(&ModelReport) -> &BTreeMap<GroupKey, Group>,
 ) -> String {
-    let mut keys: Vec<String> = models.iter().flat_map(|m| dim(m).keys().cloned()).collect();
-    keys.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.partial_cmp(&y).expect("numbers"),
-        _ => a.cmp(b),
-    });
-    keys.dedup();
+    // The axis: every model's groups, in the one group order.
+    let keys: Vec<&GroupKey> = models
+        .iter()
+        .flat_map(|m| dim(m).keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if keys.is_empty() {
         return String::new();
     }
@@ -81,7 +82,7 @@ fn chart(
         svg.push_str(&format!(
             "<text x=\"{cx}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
             h - bottom + 16.0,
-            esc(key)
+            esc(&key.0)
         ));
         for (m, model) in models.iter().enumerate() {
             let Some(g) = dim(model).get(key) else {
@@ -96,7 +97,7 @@ fn chart(
                 y(e.high),
                 y(e.value),
                 esc(&model.name),
-                esc(key),
+                esc(&key.0),
                 with_interval(e)
             ));
         }

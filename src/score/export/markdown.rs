@@ -45,7 +45,7 @@ impl Exporter for Markdown {
                 out.push_str(&format!("\n**{}** by {title}\n\n", m.name));
                 let rows = dim.iter().map(|(k, g)| {
                     vec![
-                        k.clone(),
+                        k.to_string(),
                         g.items.to_string(),
                         with_interval(&g.metrics["f1"]),
                         with_interval(&g.metrics["accuracy"]),

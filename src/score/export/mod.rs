@@ -138,7 +138,10 @@ pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
 /// A model's breakdowns: the fixed ones, then one per variant field, with their titles.
 pub(crate) fn breakdowns(
     m: &super::ModelReport,
-) -> Vec<(&str, &std::collections::BTreeMap<String, super::Group>)> {
+) -> Vec<(
+    &str,
+    &std::collections::BTreeMap<super::GroupKey, super::Group>,
+)> {
     let mut out = vec![
         ("relation", &m.by_relation),
         ("N", &m.by_n),
