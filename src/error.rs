@@ -97,9 +97,27 @@ impl Error {
             file: source.clone(),
             line,
             field: field.map(str::to_string),
-            message: message.into(),
+            message: shortened(message.into()),
         }
     }
+}
+
+/// The longest message an input error shows; longer ones (quoting a 10 MB line, say) are cut.
+const MAX_MESSAGE: usize = 400;
+
+/// `message`, cut to [`MAX_MESSAGE`] bytes (at a character boundary) with the length it had.
+fn shortened(mut message: String) -> String {
+    if message.len() <= MAX_MESSAGE {
+        return message;
+    }
+    let total = message.len();
+    let mut end = MAX_MESSAGE;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    message.push_str(&format!("... ({total} bytes in all)"));
+    message
 }
 
 /// Results of the tool's operations.
@@ -120,5 +138,10 @@ mod tests {
         assert_eq!(e.to_string(), "g.jsonl:3: field `edges`: expected a list");
         let e = Error::input(&Source::Stdin, 1, None, "not JSON");
         assert_eq!(e.to_string(), "<stdin>:1: not JSON");
+        // A message quoting a huge input is cut, at a character boundary.
+        let e = Error::input(&Source::Stdin, 2, Some("id"), "é".repeat(5_000_000));
+        let shown = e.to_string();
+        assert!(shown.len() < 500, "{}", shown.len());
+        assert!(shown.ends_with("... (10000000 bytes in all)"), "{shown}");
     }
 }

@@ -82,6 +82,27 @@ pub fn for_each_line_batch(
     })
 }
 
+/// The lines of `path` one at a time, numbered from 1 and without their line end; a line that
+/// is not UTF-8 is an error naming it (where `BufRead::lines` names no line).
+pub fn numbered_lines(path: &Path) -> Result<impl Iterator<Item = Result<(usize, String)>>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
+    let source = Source::File(path.to_path_buf());
+    let path = path.to_path_buf();
+    Ok(std::io::BufReader::new(file)
+        .split(b'\n')
+        .enumerate()
+        .map(move |(i, bytes)| {
+            let mut bytes = bytes.map_err(|e| Error::reading(path.display(), e))?;
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::input(&source, i + 1, None, "not valid UTF-8"))?;
+            Ok((i + 1, text))
+        }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

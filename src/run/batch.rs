@@ -5,11 +5,12 @@
 use super::ask::answer_record;
 use super::openai::{read_completion, Api, Settings};
 use super::prompt::{Prompt, Shot};
+use crate::dataset::lines::numbered_lines;
 use crate::error::{Error, Result, Source};
 use crate::output::AtomicFile;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes a Batch API request for every item of the JSONL dataset `files` to `out`
@@ -30,12 +31,9 @@ pub fn export(
     let mut count = 0;
     for path in files {
         let source = Source::File(path.clone());
-        let reader = BufReader::new(
-            std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?,
-        );
-        for (i, line) in reader.lines().enumerate() {
-            let text = line.map_err(|e| Error::reading(path.display(), e))?;
-            let item = super::parse_item(&source, i + 1, &text)?;
+        for line in numbered_lines(path)? {
+            let (n, text) = line?;
+            let item = super::parse_item(&source, n, &text)?;
             let mut body = settings.body(
                 model,
                 &prompt.render_with_shots(shots, &item.premise, &item.hypothesis),
@@ -66,15 +64,12 @@ pub struct Imported {
 /// listed in [`Imported::failed`].
 pub fn import(results: &Path, out: &Path) -> Result<Imported> {
     let source = Source::File(results.to_path_buf());
-    let reader = BufReader::new(
-        std::fs::File::open(results).map_err(|e| Error::reading(results.display(), e))?,
-    );
+    let lines = numbered_lines(results)?;
     let mut file = AtomicFile::create(out)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut imported = Imported::default();
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
-        let text = line.map_err(|e| Error::reading(results.display(), e))?;
+    for line in lines {
+        let (n, text) = line?;
         if text.trim().is_empty() {
             continue;
         }

@@ -330,7 +330,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     }
                 }
                 ds.ids.push(id);
-                origin.push((files_read.len() as u16, line as u32));
+                origin.push(((files_read.len() - 1) as u16, line as u32));
                 ds.items.push(Item {
                     premise: p,
                     label,
