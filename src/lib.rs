@@ -8,7 +8,8 @@
 //! - [`dataset`]: Corr2Cause's exhaustive construction, records, presets, files;
 //! - [`run`]: models answer the items (the built-in baselines so far);
 //! - [`score`]: answers read, metrics with bootstrap intervals, comparisons, reports;
-//! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]).
+//! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]: atomic files, output
+//!   locks, and the write-failure test hook).
 
 pub mod causal;
 pub mod cli;

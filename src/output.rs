@@ -78,6 +78,20 @@ pub mod fault {
         }
         Err(std::io::Error::from_raw_os_error(f.errno))
     }
+
+    /// `w.write_all(bytes)` for the file at `path`, unless a fault is injected: then half of
+    /// `bytes` is written before the error, as a disk that fills up mid-write does.
+    pub fn write_all(
+        w: &mut impl std::io::Write,
+        path: &Path,
+        bytes: &[u8],
+    ) -> std::io::Result<()> {
+        if let Err(e) = check(path, Stage::Write) {
+            let _ = w.write_all(&bytes[..bytes.len() / 2]);
+            return Err(e);
+        }
+        w.write_all(bytes)
+    }
 }
 
 /// A file that fails on demand (see [`fault`]).
@@ -88,8 +102,8 @@ struct Sink {
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        fault::check(&self.path, fault::Stage::Write)?;
-        self.file.write(buf)
+        fault::write_all(&mut self.file, &self.path, buf)?;
+        Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.file.flush()

@@ -529,6 +529,24 @@ fn batch_result_config_and_manifest_readers() {
             }
         },
     );
+    // Preset names: a known one, or an error that lists the presets.
+    let tally = Tally::new("preset names");
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases: LIBRARY_CASES,
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    });
+    runner
+        .run(&"\\PC{0,40}", |name| {
+            let r = corrcause::dataset::Config::preset(&name);
+            if let Err(m) = &r {
+                prop_assert!(m.contains("corr2cause-v2"), "{m}");
+            }
+            tally.saw(r.is_err());
+            Ok(())
+        })
+        .unwrap();
+    tally.report();
     // Manifests: a dataset folder whose manifest.json is hostile.
     let valid = valid_dataset(&dir);
     let manifest = std::fs::read_to_string(valid.join("manifest.json")).unwrap();

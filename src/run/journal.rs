@@ -8,7 +8,7 @@ use crate::error::{Error, Result, Source};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// An open journal, ready to append.
@@ -96,8 +96,7 @@ impl Journal {
             len: line.len() as u32,
         };
         line.push('\n');
-        let written = crate::output::fault::check(&self.path, crate::output::fault::Stage::Write)
-            .and_then(|()| self.file.write_all(line.as_bytes()));
+        let written = crate::output::fault::write_all(&mut self.file, &self.path, line.as_bytes());
         if let Err(e) = written {
             // A record written in part (a full disk) is cut off, so the journal stays whole.
             let _ = self.file.set_len(self.len);
@@ -139,6 +138,7 @@ impl Records {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::io::Write;
 
     #[test]
     fn resumes_after_a_torn_line_and_keeps_first_answers() {
