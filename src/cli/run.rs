@@ -13,6 +13,7 @@ use crate::run::command::CommandBackend;
 use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
 use crate::run::progress::Display;
 use crate::run::prompt::{shots_from, Prompt, Shot};
+use crate::run::stop::{Interrupt, Stop, Stopped, GIVE_UP_AFTER};
 use crate::run::{count_items, run_baseline};
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
@@ -57,6 +58,11 @@ pub struct RunArgs {
     /// and is never shorter than the server's Retry-After.
     #[arg(long, default_value_t = 500)]
     pub backoff_ms: u64,
+    /// Stop the run when, for this many seconds, nothing but refused or dropped connections,
+    /// timeouts and 5xx came (at least 5 in a row; for cmd:, programs dying before their first
+    /// answer): the server is gone. Exit status 75; the same command goes on later.
+    #[arg(long, default_value_t = GIVE_UP_AFTER.as_secs_f64())]
+    pub give_up_after: f64,
     /// Reuse answers across runs and datasets: a content-addressed cache keyed by the model,
     /// its parameters and the exact prompt.
     #[arg(long)]
@@ -212,8 +218,33 @@ fn slug(spec: &str) -> String {
         .collect()
 }
 
+/// The error that ends a run stopped early.
+fn stopped(s: &Stopped) -> Error {
+    Error::Stopped {
+        message: s.message(),
+        code: s.exit_code(),
+    }
+}
+
+/// The error that ends a run interrupted between models or before scoring, if it was.
+fn interrupted(interrupt: &Interrupt) -> Result<()> {
+    match interrupt.signal() {
+        Some(signal) => {
+            let why = Stop::Signal(signal);
+            Err(Error::Stopped {
+                message: why.message(None),
+                code: why.exit_code(),
+            })
+        }
+        None => Ok(()),
+    }
+}
+
 /// Runs `corrcause run`.
 pub fn run(a: RunArgs) -> Result<()> {
+    // SIGINT and SIGTERM stop the run cleanly; a second one ends it at once.
+    let interrupt = Interrupt::on_signals()
+        .map_err(|e| Error::Usage(format!("cannot watch for SIGINT and SIGTERM: {e}")))?;
     let prompt = a.prompt.prompt()?;
     /// What runs a model spec.
     enum Model {
@@ -252,6 +283,12 @@ pub fn run(a: RunArgs) -> Result<()> {
         return Err(Error::Usage(format!(
             "--timeout {}: give a positive number of seconds",
             a.timeout
+        )));
+    }
+    if !(a.give_up_after.is_finite() && a.give_up_after > 0.0) {
+        return Err(Error::Usage(format!(
+            "--give-up-after {}: give a positive number of seconds",
+            a.give_up_after
         )));
     }
     if let Some(rps) = a.rps {
@@ -304,6 +341,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     let mut predictions = Vec::new();
     let mut unanswered = Vec::new();
     for model in &models {
+        interrupted(&interrupt)?;
         let spec = match model {
             Model::Baseline(b) => b.spec().to_string(),
             Model::Asked(backend) => backend.spec().to_string(),
@@ -335,6 +373,8 @@ pub fn run(a: RunArgs) -> Result<()> {
                     cache: cache.clone(),
                     display,
                     items: items.clone(),
+                    give_up_after: Duration::from_secs_f64(a.give_up_after),
+                    interrupt: interrupt.clone(),
                 };
                 parameters = serde_json::Value::Object(backend.parameters());
                 let s = ask_all(
@@ -346,6 +386,9 @@ pub fn run(a: RunArgs) -> Result<()> {
                     &file,
                     &options,
                 )?;
+                if let Some(s) = &s.stopped {
+                    return Err(stopped(s));
+                }
                 eprintln!(
                     "{spec}: {} items: {} from the journal, {} from the cache, {} asked now ({} retries), {} without an answer",
                     s.items, s.from_journal, s.from_cache, s.asked, s.retries, s.failed.len()
@@ -394,6 +437,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         out.finish()?;
         predictions.push(p);
     }
+    interrupted(&interrupt)?;
     let Some(ds) = &ds else {
         return finish(unanswered);
     };

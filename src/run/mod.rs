@@ -12,6 +12,7 @@ pub mod journal;
 pub mod openai;
 pub mod progress;
 pub mod prompt;
+pub mod stop;
 
 use crate::dataset::lines::for_each_line_batch;
 use crate::error::{Error, Result, Source};
