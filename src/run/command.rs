@@ -20,7 +20,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Lines of the programs' standard error kept for the message of a crash loop.
+/// Lines of a program's standard error kept for the message of a crash loop.
 const STDERR_LINES: usize = 12;
 
 /// A `cmd:` model: the program and its arguments (split on white space).
@@ -31,8 +31,8 @@ pub struct CommandBackend {
     args: Vec<String>,
     /// The running copies, by process id, so that [`Backend::cancel`] can end them.
     children: Mutex<HashMap<u32, Arc<Mutex<Child>>>>,
-    /// The last lines the copies wrote on standard error.
-    stderr: Arc<Mutex<VecDeque<String>>>,
+    /// The last lines on standard error of the copy that ended last.
+    last_words: Mutex<Vec<String>>,
 }
 
 impl CommandBackend {
@@ -50,7 +50,7 @@ impl CommandBackend {
             program,
             args: words.collect(),
             children: Mutex::default(),
-            stderr: Arc::default(),
+            last_words: Mutex::default(),
         })
     }
 }
@@ -91,7 +91,8 @@ impl Backend for CommandBackend {
         let stderr = child.stderr.take().expect("piped");
         // Passes the program's standard error on, keeping its last lines; says when it closes.
         let (closed_tx, closed) = mpsc::channel::<()>();
-        let tail = self.stderr.clone();
+        let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
+        let kept = tail.clone();
         std::thread::spawn(move || {
             let _closed = closed_tx;
             let mut reader = BufReader::new(stderr);
@@ -100,11 +101,11 @@ impl Backend for CommandBackend {
                 let _ = std::io::stderr().write_all(&line);
                 let text = String::from_utf8_lossy(&line);
                 let text: String = text.trim_end().chars().take(500).collect();
-                let mut tail = tail.lock().expect("not poisoned");
-                if tail.len() == STDERR_LINES {
-                    tail.pop_front();
+                let mut kept = kept.lock().expect("not poisoned");
+                if kept.len() == STDERR_LINES {
+                    kept.pop_front();
                 }
-                tail.push_back(text);
+                kept.push_back(text);
                 line.clear();
             }
         });
@@ -121,6 +122,7 @@ impl Backend for CommandBackend {
             stdin,
             stdout,
             stderr_closed: closed,
+            stderr: tail,
             answered: 0,
         }))
     }
@@ -128,13 +130,7 @@ impl Backend for CommandBackend {
     fn endpoint(&self) -> Endpoint {
         Endpoint::Program {
             command: self.spec["cmd:".len()..].trim().to_string(),
-            stderr: self
-                .stderr
-                .lock()
-                .expect("not poisoned")
-                .iter()
-                .cloned()
-                .collect(),
+            stderr: self.last_words.lock().expect("not poisoned").clone(),
         }
     }
 
@@ -154,6 +150,8 @@ struct CommandSession<'a> {
     stdout: BufReader<ChildStdout>,
     /// Disconnects when the program's standard error closes.
     stderr_closed: mpsc::Receiver<()>,
+    /// The last lines it wrote there.
+    stderr: Arc<Mutex<VecDeque<String>>>,
     /// Answers this copy gave.
     answered: u64,
 }
@@ -175,6 +173,13 @@ impl CommandSession<'_> {
         let _ = self
             .stderr_closed
             .recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        *self.backend.last_words.lock().expect("not poisoned") = self
+            .stderr
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .cloned()
+            .collect();
         let message = match status {
             Some(s) => format!("{what} ({s})"),
             None => what,
