@@ -528,6 +528,158 @@ pub fn ask_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::backend::Session;
+    use crate::run::stop::Endpoint;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A model that answers its first `answers` requests, then only fails to be reached (or, with
+    /// `interrupt`, fires it after those answers and stalls until cancelled).
+    struct Dying {
+        answers: usize,
+        asked: AtomicUsize,
+        interrupt: Option<Interrupt>,
+        cancelled: std::sync::atomic::AtomicBool,
+    }
+
+    struct DyingSession<'a>(&'a Dying);
+
+    impl Session for DyingSession<'_> {
+        fn ask(&mut self, _: &Question) -> Result<Reply, Failure> {
+            let n = self.0.asked.fetch_add(1, Ordering::SeqCst);
+            if n < self.0.answers {
+                return Ok(Reply {
+                    output: "Yes".into(),
+                    ..Reply::default()
+                });
+            }
+            match &self.0.interrupt {
+                Some(i) => {
+                    i.trigger(2);
+                    while !self.0.cancelled.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Err(Failure::transient("cancelled"))
+                }
+                None => Err(Failure::Unreachable("connection refused".into())),
+            }
+        }
+    }
+
+    impl Backend for Dying {
+        fn spec(&self) -> &str {
+            "test:dying"
+        }
+        fn default_jobs(&self) -> usize {
+            1
+        }
+        fn parameters(&self) -> serde_json::Map<String, Value> {
+            serde_json::Map::new()
+        }
+        fn cache_identity(&self) -> String {
+            String::new()
+        }
+        fn session(&self) -> Result<Box<dyn Session + '_>, Failure> {
+            Ok(Box::new(DyingSession(self)))
+        }
+        fn endpoint(&self) -> Endpoint {
+            Endpoint::Server("http://dying".into())
+        }
+        fn cancel(&self) {
+            self.cancelled.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Runs `backend` on 40 items in a fresh folder `tag`: the summary and the journal's lines.
+    fn run_dying(tag: &str, backend: &Dying, interrupt: Interrupt) -> (Summary, usize, bool) {
+        let dir = std::env::temp_dir().join(format!("corrcause-ask-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("items.jsonl");
+        let lines: String = (0..40)
+            .map(|i| format!("{{\"id\": \"i{i}\", \"premise\": \"p\", \"hypothesis\": \"h\"}}\n"))
+            .collect();
+        std::fs::write(&data, lines).unwrap();
+        let options = Options {
+            jobs: 3,
+            rps: None,
+            // An item runs out of retries in about 0.1 s, all of them in about 1.1 s.
+            retry: Retry {
+                retries: 3,
+                base: Duration::from_millis(40),
+                max: Duration::from_millis(40),
+            },
+            cache: None,
+            display: Display::Quiet,
+            items: None,
+            give_up_after: Duration::from_millis(300),
+            interrupt,
+        };
+        let s = ask_all(
+            backend,
+            &[data],
+            &Prompt::Corr2Cause,
+            &[],
+            &dir.join("journal.jsonl"),
+            &dir.join("predictions.jsonl"),
+            &options,
+        )
+        .unwrap();
+        let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+        let predictions = dir.join("predictions.jsonl").exists();
+        std::fs::remove_dir_all(&dir).unwrap();
+        (s, journal.lines().count(), predictions)
+    }
+
+    #[test]
+    fn a_model_gone_stops_the_run_and_what_it_left_is_unasked_not_failed() {
+        let backend = Dying {
+            answers: 7,
+            asked: AtomicUsize::new(0),
+            interrupt: None,
+            cancelled: Default::default(),
+        };
+        let (s, journaled, predictions) = run_dying("gone", &backend, Interrupt::new());
+        let stopped = s.stopped.expect("the run stops");
+        assert!(matches!(stopped.why, Stop::Gone { .. }), "{stopped:?}");
+        assert_eq!((stopped.answered, stopped.total), (7, 40));
+        assert_eq!((s.asked, journaled), (7, 7));
+        // Items ran out of retries before the bound: unasked all the same.
+        assert!(s.failed.is_empty(), "{:?}", s.failed);
+        assert!(
+            !predictions,
+            "a stopped run leaves the predictions to the run that finishes"
+        );
+        assert_eq!(stopped.exit_code(), 75);
+        assert!(
+            stopped
+                .message()
+                .starts_with("the server at http://dying stopped answering (last success 0 s ago"),
+            "{}",
+            stopped.message()
+        );
+    }
+
+    #[test]
+    fn an_interrupt_cancels_the_requests_in_flight_and_keeps_the_answers() {
+        let interrupt = Interrupt::new();
+        let backend = Dying {
+            answers: 5,
+            asked: AtomicUsize::new(0),
+            interrupt: Some(interrupt.clone()),
+            cancelled: Default::default(),
+        };
+        let started = Instant::now();
+        let (s, journaled, _) = run_dying("interrupt", &backend, interrupt);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let stopped = s.stopped.expect("the run stops");
+        assert_eq!(stopped.why, Stop::Signal(2));
+        assert_eq!((stopped.answered, journaled, s.asked), (5, 5, 5));
+        assert_eq!(
+            stopped.message(),
+            "interrupted: 5 of 40 answered; the same command continues where this stopped"
+        );
+        assert!(s.failed.is_empty());
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_honours_retry_after() {
