@@ -217,6 +217,9 @@ pub fn ask_all(
     let mut stopped: Option<Stop> = None;
     let progress = Progress::start(backend.spec(), total, options.display);
     let counters = progress.counters.clone();
+    counters
+        .give_up_s
+        .store(options.give_up_after.as_secs(), Ordering::Relaxed);
     let mut summary = Summary::default();
     let mut written: HashMap<String, Span> = HashMap::new();
     let mut fatal: Option<String> = None;
@@ -399,6 +402,10 @@ pub fn ask_all(
         // whether to stop (a signal, a model gone).
         let mut journal_error = None;
         loop {
+            let unreachable = watch.unreachable_for(Instant::now()).unwrap_or_default();
+            counters
+                .unreachable_s
+                .store(unreachable.as_secs(), Ordering::Relaxed);
             if stopped.is_none() {
                 let why = match options.interrupt.signal() {
                     Some(signal) => Some(Stop::Signal(signal)),

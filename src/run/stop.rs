@@ -273,6 +273,12 @@ impl Watch {
         s.last_error = message.to_string();
     }
 
+    /// For how long every attempt failed to reach the model, if the last one did.
+    pub fn unreachable_for(&self, now: Instant) -> Option<Duration> {
+        let s = self.state.lock().expect("not poisoned");
+        (s.failures > 0).then(|| now.saturating_duration_since(s.last_alive))
+    }
+
     /// Whether to give up now, and what was seen.
     pub fn verdict(&self, now: Instant) -> Option<Silence> {
         let s = self.state.lock().expect("not poisoned");
@@ -301,6 +307,7 @@ mod tests {
         }
         // Too few failures, however long the silence.
         assert_eq!(w.verdict(s(500)), None);
+        assert_eq!(w.unreachable_for(s(31)), Some(Duration::from_secs(30)));
         w.unreachable("HTTP 503");
         // Enough failures, but not yet silent for the bound.
         assert_eq!(w.verdict(s(60)), None);
