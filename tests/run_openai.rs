@@ -598,7 +598,7 @@ fn a_server_that_dies_mid_run_stops_it_within_the_bound_and_a_rerun_finishes() {
     // The documented bound: 2 s without a sign of life (and 5 failures in a row), checked every
     // 50 ms; a few seconds more for a loaded machine.
     assert!(
-        took >= Duration::from_millis(1900) && took < Duration::from_secs(2 + 4),
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(2 + 6),
         "stopped {took:?} after the server died: {stderr}"
     );
     assert_eq!(status.code(), Some(75), "{stderr}");

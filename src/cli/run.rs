@@ -13,7 +13,7 @@ use crate::run::command::CommandBackend;
 use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
 use crate::run::progress::Display;
 use crate::run::prompt::{shots_from, Prompt, Shot};
-use crate::run::stop::{Interrupt, Stop, Stopped, GIVE_UP_AFTER};
+use crate::run::stop::{Interrupt, GIVE_UP_AFTER};
 use crate::run::{count_items, run_baseline};
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
@@ -218,28 +218,6 @@ fn slug(spec: &str) -> String {
         .collect()
 }
 
-/// The error that ends a run stopped early.
-fn stopped(s: &Stopped) -> Error {
-    Error::Stopped {
-        message: s.message(),
-        code: s.exit_code(),
-    }
-}
-
-/// The error that ends a run interrupted between models or before scoring, if it was.
-fn interrupted(interrupt: &Interrupt) -> Result<()> {
-    match interrupt.signal() {
-        Some(signal) => {
-            let why = Stop::Signal(signal);
-            Err(Error::Stopped {
-                message: why.message(None),
-                code: why.exit_code(),
-            })
-        }
-        None => Ok(()),
-    }
-}
-
 /// Runs `corrcause run`.
 pub fn run(a: RunArgs) -> Result<()> {
     // SIGINT and SIGTERM stop the run cleanly; a second one ends it at once.
@@ -341,7 +319,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     let mut predictions = Vec::new();
     let mut unanswered = Vec::new();
     for model in &models {
-        interrupted(&interrupt)?;
+        interrupt.check()?;
         let spec = match model {
             Model::Baseline(b) => b.spec().to_string(),
             Model::Asked(backend) => backend.spec().to_string(),
@@ -387,7 +365,7 @@ pub fn run(a: RunArgs) -> Result<()> {
                     &options,
                 )?;
                 if let Some(s) = &s.stopped {
-                    return Err(stopped(s));
+                    return Err(s.error());
                 }
                 eprintln!(
                     "{spec}: {} items: {} from the journal, {} from the cache, {} asked now ({} retries), {} without an answer",
@@ -437,7 +415,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         out.finish()?;
         predictions.push(p);
     }
-    interrupted(&interrupt)?;
+    interrupt.check()?;
     let Some(ds) = &ds else {
         return finish(unanswered);
     };

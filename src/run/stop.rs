@@ -6,6 +6,7 @@
 //! the requests in flight and returns a [`Stopped`]; the front end prints its message and exits
 //! with its code. Nothing is lost: the same command asks only what is left.
 
+use crate::error::Error;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -125,6 +126,14 @@ impl Stopped {
     pub fn exit_code(&self) -> i32 {
         self.why.exit_code()
     }
+
+    /// The error that ends the command with this message and exit status.
+    pub fn error(&self) -> Error {
+        Error::Stopped {
+            message: self.message(),
+            code: self.exit_code(),
+        }
+    }
 }
 
 /// A request to stop a run, shared by whoever may make it (a signal handler, a front end) and
@@ -148,6 +157,21 @@ impl Interrupt {
         match self.0.load(Ordering::SeqCst) {
             0 => None,
             s => Some(s as i32),
+        }
+    }
+
+    /// An error when a signal asked to stop: for the points between the steps of a command
+    /// (between models, before scoring), where no count of answers applies.
+    pub fn check(&self) -> crate::error::Result<()> {
+        match self.signal() {
+            Some(signal) => {
+                let why = Stop::Signal(signal);
+                Err(Error::Stopped {
+                    message: why.message(None),
+                    code: why.exit_code(),
+                })
+            }
+            None => Ok(()),
         }
     }
 
@@ -390,7 +414,20 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         let i = Interrupt::new();
         assert_eq!(i.signal(), None);
+        assert!(i.check().is_ok());
         i.clone().trigger(15);
         assert_eq!(i.signal(), Some(15));
+        match i.check() {
+            Err(Error::Stopped { message, code }) => {
+                assert_eq!(
+                    (message.as_str(), code),
+                    (
+                        "interrupted: the same command continues where this stopped",
+                        143
+                    )
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
