@@ -92,6 +92,8 @@ fn openai_harness(c: &mut Criterion) {
         cache: None,
         display: Display::Quiet,
         items: None,
+        give_up_after: corrcause::run::stop::GIVE_UP_AFTER,
+        interrupt: corrcause::run::stop::Interrupt::new(),
     };
     let mut group = c.benchmark_group("run");
     group

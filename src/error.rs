@@ -58,6 +58,10 @@ pub enum Error {
     /// Options that cannot be honoured as given.
     #[error("{0}")]
     Usage(String),
+    /// A run stopped before its end (a signal, a model gone): the message says why and how to
+    /// go on, and the process exits with `code`.
+    #[error("{message}")]
+    Stopped { message: String, code: i32 },
 }
 
 impl Error {

@@ -1,10 +1,16 @@
-//! `corrcause run` with the built-in baselines: the oracle answers every item of corrected data
-//! from its premise alone.
+//! `corrcause run` with the built-in baselines and `cmd:` programs: the oracle answers every item
+//! of corrected data from its premise alone; programs that die are started again, a crash loop
+//! stops the run, and so do SIGINT and SIGTERM, with a journal the same command finishes.
 
 mod common;
+#[path = "support/process.rs"]
+mod process;
 
 use common::{corr2cause_items, corrcause, temp_dir, FAKE_MODEL};
+use process::{line_count, wait_until, whole_journal, Running};
 use serde_json::Value;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 fn oracle_f1(report: &Value) -> f64 {
     let m = report["models"]
@@ -360,12 +366,19 @@ for k, line in enumerate(sys.stdin):
     print(json.dumps({"id": r["id"], "output": "No"}), flush=True)
 "#;
 
+/// A test folder `tag` holding the program `source` as `model.py` and Corr2Cause's items on 2
+/// and 3 variables (102): the folder, the program and the dataset.
+fn with_program(tag: &str, source: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = temp_dir("run", tag);
+    let model_py = dir.join("model.py");
+    std::fs::write(&model_py, source).unwrap();
+    let dataset = corr2cause_items("2..=3", &dir.join("data"));
+    (dir, model_py, dataset)
+}
+
 #[test]
 fn a_command_model_that_dies_is_restarted_and_one_that_breaks_the_protocol_stops_the_run() {
-    let dir = temp_dir("run", "crash");
-    let model_py = dir.join("crash.py");
-    std::fs::write(&model_py, CRASHING_MODEL).unwrap();
-    let dataset = corr2cause_items("2..=3", &dir.join("data"));
+    let (dir, model_py, dataset) = with_program("crash", CRASHING_MODEL);
     let spec = format!("cmd:python3 {} 7", model_py.display());
     let out = dir.join("out");
     let run = corrcause(&[
@@ -422,6 +435,191 @@ fn a_command_model_that_dies_is_restarted_and_one_that_breaks_the_protocol_stops
     assert!(!run.status.success());
     assert!(
         stderr.contains("answer is not JSON") && stderr.contains("not json"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A model that leaves its process id in the folder `argv[1]`, answers its first 3 requests at
+/// once and then, while the file `argv[2]` exists, stalls for a minute per request.
+const STALLING_MODEL: &str = r#"
+import json, os, sys, time
+open(os.path.join(sys.argv[1], str(os.getpid())), "w").close()
+for k, line in enumerate(sys.stdin):
+    if k >= 3 and os.path.exists(sys.argv[2]):
+        time.sleep(60)
+    r = json.loads(line)
+    print(json.dumps({"id": r["id"], "output": "No"}), flush=True)
+"#;
+
+#[test]
+fn sigterm_ends_the_model_programs_at_once_and_the_same_command_goes_on() {
+    let (dir, model_py, dataset) = with_program("sigterm", STALLING_MODEL);
+    let pids = dir.join("pids");
+    std::fs::create_dir_all(&pids).unwrap();
+    let stall = dir.join("stall");
+    std::fs::write(&stall, "").unwrap();
+    let spec = format!(
+        "cmd:python3 {} {} {}",
+        model_py.display(),
+        pids.display(),
+        stall.display()
+    );
+    let out = dir.join("out");
+    let args = [
+        "run",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--model",
+        &spec,
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--bootstrap",
+        "10",
+        "--progress",
+        "none",
+    ];
+    let mut run = Running::start(&args);
+    let folder = || {
+        std::fs::read_dir(&out)
+            .ok()?
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("cmd-"))
+    };
+    let journal = || folder().map(|f| f.join("journal.jsonl"));
+    // Two programs, three answers each, then both stall in the middle of a request.
+    assert!(wait_until(Duration::from_secs(30), || journal()
+        .is_some_and(|j| line_count(&j) >= 6)));
+    std::thread::sleep(Duration::from_millis(200));
+    run.signal("TERM");
+    let (status, took, stderr) = run.end(Duration::from_secs(30));
+    assert!(took < Duration::from_secs(3), "{took:?}: {stderr}");
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    let journal = journal().unwrap();
+    assert_eq!(whole_journal(&journal).len(), 6);
+    assert!(
+        stderr.contains(
+            "interrupted: 6 of 102 answered; the same command continues where this stopped"
+        ),
+        "{stderr}"
+    );
+    // The programs, stalled in the middle of a request, were ended.
+    let started: Vec<String> = std::fs::read_dir(&pids)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(started.len(), 2, "{started:?}");
+    for pid in &started {
+        assert!(
+            wait_until(Duration::from_secs(5), || !std::path::Path::new(&format!(
+                "/proc/{pid}"
+            ))
+            .exists()),
+            "the model program {pid} still runs"
+        );
+    }
+    // Without the stall, the same command asks only the rest.
+    std::fs::remove_file(&stall).unwrap();
+    let rerun = corrcause(&args);
+    let stderr = String::from_utf8_lossy(&rerun.stderr);
+    assert!(rerun.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("102 items: 6 from the journal, 0 from the cache, 96 asked now"),
+        "{stderr}"
+    );
+    assert_eq!(whole_journal(&journal).len(), 102);
+    assert_eq!(
+        ids_of(&folder().unwrap().join("predictions.jsonl")),
+        ids_of(&dataset)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_second_signal_ends_the_run_at_once() {
+    let dir = temp_dir("run", "second-signal");
+    let out = dir.join("out");
+    // The oracle on the default preset's test split, then a long bootstrap: the first signal
+    // waits for the scoring to end, the second does not.
+    let mut run = Running::start(&[
+        "run",
+        "--model",
+        "baseline:oracle",
+        "--bootstrap",
+        "100000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let manifest = out.join("baseline-oracle").join("manifest.json");
+    assert!(wait_until(Duration::from_secs(120), || manifest.exists()));
+    run.signal("INT");
+    assert!(
+        run.wait_for(Duration::from_millis(300)).is_none(),
+        "the first signal only asks the run to stop at its next safe point"
+    );
+    run.signal("INT");
+    let (status, took, stderr) = run.end(Duration::from_secs(30));
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(status.code(), Some(130));
+    assert!(!stderr.contains("interrupted:"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A program that cannot start: it says why on standard error and exits.
+const BROKEN_MODEL: &str = r#"
+import sys
+print("loading the model", file=sys.stderr, flush=True)
+print("ImportError: No module named 'torch_fake'", file=sys.stderr, flush=True)
+sys.exit(1)
+"#;
+
+#[test]
+fn a_command_model_that_keeps_dying_at_start_stops_the_run_with_its_last_words() {
+    let (dir, model_py, dataset) = with_program("crash-loop", BROKEN_MODEL);
+    let spec = format!("cmd:python3 {}", model_py.display());
+    let out = dir.join("out");
+    let started = Instant::now();
+    let run = corrcause(&[
+        "run",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--model",
+        &spec,
+        "--jobs",
+        "2",
+        "--backoff-ms",
+        "50",
+        "--give-up-after",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--progress",
+        "none",
+    ]);
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // 2 s and 5 starts in a row; each start of Python takes 30 ms on an idle machine, seconds on a
+    // loaded one. Without the bound, each of the 102 items would be tried 9 times.
+    assert!(took < Duration::from_secs(2 + 13), "{took:?}: {stderr}");
+    assert_eq!(run.status.code(), Some(75), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the program `python3 {}` keeps dying at start (no success in ",
+            model_py.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("exit status: 1"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "0 of 102 answered; the same command continues where this stopped; its last lines on standard error:"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n  | loading the model\n  | ImportError: No module named 'torch_fake'"),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -1,13 +1,17 @@
 //! `corrcause run --model openai:...` against a real HTTP server on 127.0.0.1 that injects faults:
 //! every item is answered exactly once whatever goes wrong, a killed run resumes, the API key is
-//! never written anywhere, log-probabilities decide answers, and the cache answers a second run.
+//! never written anywhere, log-probabilities decide answers, the cache answers a second run, and
+//! a server that dies or a signal stops the run with a message and a journal a rerun finishes.
 
 mod common;
 #[path = "support/openai_server.rs"]
 mod openai_server;
+#[path = "support/process.rs"]
+mod process;
 
 use common::{corr2cause_items, corrcause, temp_dir};
 use openai_server::{expected, Fault, Plan, Server};
+use process::{line_count, wait_until, whole_journal, Running};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -164,16 +168,49 @@ fn every_item_is_answered_once_whatever_faults_strike() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
-fn a_run_killed_mid_way_resumes_with_one_answer_per_item() {
-    let dir = temp_dir("run-openai", "kill");
-    let data = dataset(&dir);
-    let server = Server::start(Plan {
+/// A run's setting against a server that answers after 20 ms: 102 items, output in `out`.
+struct SlowRun {
+    dir: PathBuf,
+    data: PathBuf,
+    server: Server,
+    spec: String,
+    out: PathBuf,
+}
+
+impl SlowRun {
+    fn start(tag: &str) -> SlowRun {
+        let dir = temp_dir("run-openai", tag);
+        let data = dataset(&dir);
+        let server = Server::start(slow());
+        let spec = format!("openai:test-model@{}", server.base_url());
+        let out = dir.join("out");
+        SlowRun {
+            dir,
+            data,
+            server,
+            spec,
+            out,
+        }
+    }
+}
+
+/// A server that answers after 20 ms.
+fn slow() -> Plan {
+    Plan {
         delay: Duration::from_millis(20),
         ..Plan::default()
-    });
-    let spec = format!("openai:test-model@{}", server.base_url());
-    let out = dir.join("out");
+    }
+}
+
+#[test]
+fn a_run_killed_mid_way_resumes_with_one_answer_per_item() {
+    let SlowRun {
+        dir,
+        data,
+        server,
+        spec,
+        out,
+    } = SlowRun::start("kill");
     let args = run_args(
         data.to_str().unwrap(),
         &spec,
@@ -509,5 +546,130 @@ fn a_wrong_address_fails_fast_with_a_clear_message() {
             "{bad}"
         );
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The journal of the test model served by `server`, under `out`.
+fn journal_of(out: &Path, server: &Server) -> PathBuf {
+    out.join(format!(
+        "openai-test-model-http---127.0.0.1-{}-v1",
+        server.port
+    ))
+    .join("journal.jsonl")
+}
+
+/// Runs `args` again against a server answering on `port`, and checks that it finishes with
+/// exactly one right answer per item, asking only what the journal's `n` lines lack.
+fn rerun_finishes(args: &[&str], out: &Path, data: &Path, n: usize) {
+    let rerun = corrcause(args);
+    let stderr = String::from_utf8_lossy(&rerun.stderr);
+    assert!(rerun.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "102 items: {n} from the journal, 0 from the cache, {} asked now",
+            102 - n
+        )),
+        "{stderr}"
+    );
+    assert_one_right_answer_per_item(&model_folder(out), data);
+}
+
+#[test]
+fn a_server_that_dies_mid_run_stops_it_within_the_bound_and_a_rerun_finishes() {
+    let SlowRun {
+        dir,
+        data,
+        mut server,
+        spec,
+        out,
+    } = SlowRun::start("gone");
+    let (port, url) = (server.port, server.base_url());
+    let args = run_args(
+        data.to_str().unwrap(),
+        &spec,
+        out.to_str().unwrap(),
+        &["--jobs", "2", "--give-up-after", "2"],
+    );
+    let journal = journal_of(&out, &server);
+    let mut run = Running::start(&args);
+    assert!(wait_until(Duration::from_secs(30), || line_count(&journal) >= 20));
+    server.kill();
+    let (status, took, stderr) = run.end(Duration::from_secs(60));
+    // The documented bound: 2 s without a sign of life (and 5 failures in a row), checked every
+    // 50 ms; a few seconds more for a loaded machine.
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(2 + 6),
+        "stopped {took:?} after the server died: {stderr}"
+    );
+    assert_eq!(status.code(), Some(75), "{stderr}");
+    let n = whole_journal(&journal).len();
+    assert!((20..102).contains(&n), "{n}");
+    assert!(
+        stderr.contains(&format!(
+            "the server at {url} stopped answering (last success "
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("failed attempts in a row, the last: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "; {n} of 102 answered; the same command continues where this stopped"
+        )),
+        "{stderr}"
+    );
+    // What the outage left unasked is not "failed", and nothing else is said as an error.
+    assert!(
+        !stderr.contains("error:") && !stderr.contains("without an answer"),
+        "{stderr}"
+    );
+    // The server is back where it was: the same command finishes the run.
+    let _server = Server::start_on(port, slow());
+    rerun_finishes(&args, &out, &data, n);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sigint_stops_asking_keeps_every_answer_and_the_same_command_goes_on() {
+    let SlowRun {
+        dir,
+        data,
+        server,
+        spec,
+        out,
+    } = SlowRun::start("sigint");
+    let args = run_args(
+        data.to_str().unwrap(),
+        &spec,
+        out.to_str().unwrap(),
+        &["--jobs", "2"],
+    );
+    let journal = journal_of(&out, &server);
+    let mut run = Running::start(&args);
+    assert!(wait_until(Duration::from_secs(30), || line_count(&journal) >= 20));
+    run.signal("INT");
+    let (status, took, stderr) = run.end(Duration::from_secs(30));
+    assert!(took < Duration::from_secs(3), "{took:?}: {stderr}");
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let n = whole_journal(&journal).len();
+    assert!((20..102).contains(&n), "{n}");
+    assert!(
+        stderr.contains(&format!(
+            "interrupted: {n} of 102 answered; the same command continues where this stopped"
+        )),
+        "{stderr}"
+    );
+    // Nothing was asked after the signal but what was in flight (one request per job).
+    let answers = server
+        .stats
+        .answers
+        .load(std::sync::atomic::Ordering::Relaxed) as usize;
+    assert!(
+        (n..=n + 2).contains(&answers),
+        "{answers} answers, {n} journaled"
+    );
+    rerun_finishes(&args, &out, &data, n);
     std::fs::remove_dir_all(&dir).unwrap();
 }

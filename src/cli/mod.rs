@@ -61,6 +61,10 @@ pub fn main() -> i32 {
         {
             0
         }
+        Err(crate::error::Error::Stopped { message, code }) => {
+            eprintln!("{message}");
+            code
+        }
         Err(e) => {
             eprintln!("error: {e}");
             1

@@ -13,6 +13,7 @@ use crate::run::command::CommandBackend;
 use crate::run::openai::{AnswerShape, Api, Constrain, OpenAi, Settings};
 use crate::run::progress::Display;
 use crate::run::prompt::{shots_from, Prompt, Shot};
+use crate::run::stop::{Interrupt, GIVE_UP_AFTER};
 use crate::run::{count_items, run_baseline};
 use crate::score::data::{read_dataset_from, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
@@ -59,6 +60,11 @@ pub struct RunArgs {
     /// and is never shorter than the server's Retry-After.
     #[arg(long, default_value_t = 500)]
     pub backoff_ms: u64,
+    /// Stop the run when, for this many seconds, nothing but refused or dropped connections,
+    /// timeouts and 5xx came (at least 5 in a row; for cmd:, programs dying before their first
+    /// answer): the server is gone. Exit status 75; the same command goes on later.
+    #[arg(long, default_value_t = GIVE_UP_AFTER.as_secs_f64())]
+    pub give_up_after: f64,
     /// Reuse answers across runs and datasets: a content-addressed cache keyed by the model,
     /// its parameters and the exact prompt.
     #[arg(long)]
@@ -216,6 +222,9 @@ fn slug(spec: &str) -> String {
 
 /// Runs `corrcause run`.
 pub fn run(a: RunArgs) -> Result<()> {
+    // SIGINT and SIGTERM stop the run cleanly; a second one ends it at once.
+    let interrupt = Interrupt::on_signals()
+        .map_err(|e| Error::Usage(format!("cannot watch for SIGINT and SIGTERM: {e}")))?;
     let prompt = a.prompt.prompt()?;
     /// What runs a model spec.
     enum Model {
@@ -254,6 +263,12 @@ pub fn run(a: RunArgs) -> Result<()> {
         return Err(Error::Usage(format!(
             "--timeout {}: give a positive number of seconds",
             a.timeout
+        )));
+    }
+    if !(a.give_up_after.is_finite() && a.give_up_after > 0.0) {
+        return Err(Error::Usage(format!(
+            "--give-up-after {}: give a positive number of seconds",
+            a.give_up_after
         )));
     }
     if let Some(rps) = a.rps {
@@ -300,6 +315,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     let mut predictions = Vec::new();
     let mut unanswered = Vec::new();
     for model in &models {
+        interrupt.check()?;
         let spec = match model {
             Model::Baseline(b) => b.spec().to_string(),
             Model::Asked(backend) => backend.spec().to_string(),
@@ -326,6 +342,8 @@ pub fn run(a: RunArgs) -> Result<()> {
                     cache: cache.clone(),
                     display,
                     items: items.clone(),
+                    give_up_after: Duration::from_secs_f64(a.give_up_after),
+                    interrupt: interrupt.clone(),
                 };
                 parameters = serde_json::Value::Object(backend.parameters());
                 let s = ask_all(
@@ -337,6 +355,9 @@ pub fn run(a: RunArgs) -> Result<()> {
                     &file,
                     &options,
                 )?;
+                if let Some(s) = &s.stopped {
+                    return Err(s.error());
+                }
                 eprintln!(
                     "{spec}: {} items: {} from the journal, {} from the cache, {} asked now ({} retries), {} without an answer",
                     s.items, s.from_journal, s.from_cache, s.asked, s.retries, s.failed.len()
@@ -385,6 +406,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         out.finish()?;
         predictions.push(p);
     }
+    interrupt.check()?;
     let Some(ds) = &ds else {
         return finish(unanswered);
     };

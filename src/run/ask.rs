@@ -2,13 +2,16 @@
 //! flight on `jobs` threads, a shared pace (`--rps`), retries with exponential backoff and jitter
 //! that honour `Retry-After`, a content-addressed cache, and a journal written as answers arrive,
 //! so a run killed at any moment and started again asks only what is left and ends with exactly
-//! one answer per item.
+//! one answer per item. A signal ([`Interrupt`]) or a model that stopped answering as a whole
+//! ([`super::stop::Watch`]) stops the run early: nothing more is asked, the answers already
+//! received are journaled, and the summary says why ([`Stopped`]).
 
 use super::backend::{Backend, Failure, Question, Reply};
 use super::cache::{self, Cache};
 use super::journal::{Journal, Span};
 use super::progress::{Display, Progress};
 use super::prompt::{Prompt, Shot};
+use super::stop::{Halt, Interrupt, Stop, Stopped, Watch};
 use crate::error::{Error, Result, Source};
 use crate::text::answer::{self, Answer};
 use rand::{Rng, SeedableRng};
@@ -16,7 +19,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -61,6 +64,11 @@ pub struct Options {
     pub display: Display,
     /// Only these items (by position in the dataset, from 0): a shard.
     pub items: Option<std::ops::Range<usize>>,
+    /// Give up when, for this long, nothing but failures to reach the model came (see
+    /// [`super::stop::Watch`]); [`super::stop::GIVE_UP_AFTER`] by default.
+    pub give_up_after: Duration,
+    /// Stops the run when it fires (a signal); [`Interrupt::new`] for none.
+    pub interrupt: Interrupt,
 }
 
 /// What a run did.
@@ -76,7 +84,11 @@ pub struct Summary {
     pub asked: usize,
     pub retries: u64,
     /// Items without an answer after every retry: (id, last error). A rerun asks them again.
+    /// Empty when the run stopped early: what it did not answer is unasked, not failed.
     pub failed: Vec<(String, String)>,
+    /// Why the run stopped before asking every item, if it did. The journal holds every answer
+    /// received; the predictions file is then left as it was (the rerun writes it).
+    pub stopped: Option<Stopped>,
 }
 
 /// Spaces requests `interval` apart over all threads.
@@ -86,7 +98,7 @@ struct Pace {
 }
 
 impl Pace {
-    fn wait(&self) {
+    fn wait(&self, halt: &Halt) {
         let slot = {
             let mut next = self.next.lock().expect("not poisoned");
             let now = Instant::now();
@@ -96,7 +108,7 @@ impl Pace {
         };
         let now = Instant::now();
         if slot > now {
-            std::thread::sleep(slot - now);
+            halt.sleep(slot - now);
         }
     }
 }
@@ -176,7 +188,8 @@ fn record(
 ///
 /// A fatal failure (a refused key, a misbehaving program) stops the run with an error after
 /// journaling every answer that arrived; items still failing after every retry are listed in the
-/// summary and left for a rerun.
+/// summary and left for a rerun. A signal or a model gone stops it early with
+/// [`Summary::stopped`] set.
 pub fn ask_all(
     backend: &dyn Backend,
     files: &[PathBuf],
@@ -199,9 +212,14 @@ pub fn ask_all(
         interval: Duration::from_secs_f64(1.0 / rps),
         next: Mutex::new(Instant::now()),
     });
-    let stop = AtomicBool::new(false);
+    let halt = Halt::default();
+    let watch = Watch::new(options.give_up_after, Instant::now());
+    let mut stopped: Option<Stop> = None;
     let progress = Progress::start(backend.spec(), total, options.display);
     let counters = progress.counters.clone();
+    counters
+        .give_up_s
+        .store(options.give_up_after.as_secs(), Ordering::Relaxed);
     let mut summary = Summary::default();
     let mut written: HashMap<String, Span> = HashMap::new();
     let mut fatal: Option<String> = None;
@@ -213,7 +231,7 @@ pub fn ask_all(
     let (order, journal_error) = std::thread::scope(|scope| {
         // The producer: reads the dataset in order, skips what the journal holds, renders prompts.
         let producer = {
-            let (done, stop, counters, shots, wanted) = (&done, &stop, &counters, &shots, &wanted);
+            let (done, halt, counters, shots, wanted) = (&done, &halt, &counters, &shots, &wanted);
             scope.spawn(move || -> Result<(Vec<Box<str>>, usize)> {
                 let mut order: Vec<Box<str>> = Vec::new();
                 let mut lines_of: HashMap<Box<str>, (usize, usize)> = HashMap::new();
@@ -225,7 +243,7 @@ pub fn ask_all(
                         std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?,
                     );
                     for (i, line) in reader.lines().enumerate() {
-                        if stop.load(Ordering::Relaxed) {
+                        if halt.is_raised() {
                             return Ok((order, from_journal));
                         }
                         position += 1;
@@ -278,8 +296,8 @@ pub fn ask_all(
         };
         // The workers: each asks one question at a time through its own session.
         for worker in 0..jobs {
-            let (work_rx, event_tx, stop, pace, identity) =
-                (&work_rx, event_tx.clone(), &stop, &pace, &identity);
+            let (work_rx, event_tx, halt, pace, identity, watch) =
+                (&work_rx, event_tx.clone(), &halt, &pace, &identity, &watch);
             let cache = options.cache.as_ref();
             let retry = options.retry;
             scope.spawn(move || {
@@ -295,7 +313,7 @@ pub fn ask_all(
                 loop {
                     let next = work_rx.lock().expect("not poisoned").recv();
                     let Ok(question) = next else { break };
-                    if stop.load(Ordering::Relaxed) {
+                    if halt.is_raised() {
                         continue;
                     }
                     let key = cache.map(|_| cache::key(identity, &question.prompt));
@@ -314,7 +332,13 @@ pub fn ask_all(
                     let mut attempt = 0;
                     let event = loop {
                         if let Some(pace) = pace {
-                            pace.wait();
+                            pace.wait(halt);
+                        }
+                        if halt.is_raised() {
+                            break Event::Failed {
+                                id: question.id,
+                                message: "the run stopped".into(),
+                            };
                         }
                         let started = Instant::now();
                         let asked = match &mut session {
@@ -324,6 +348,7 @@ pub fn ask_all(
                         .and_then(|s| s.ask(&question));
                         match asked {
                             Ok(reply) => {
+                                watch.answered(Instant::now());
                                 if let (Some(cache), Some(key)) = (cache, &key) {
                                     if let Err(e) = cache.put(key, &reply) {
                                         break Event::Fatal(format!("the cache: {e}"));
@@ -338,26 +363,33 @@ pub fn ask_all(
                                 };
                             }
                             Err(Failure::Fatal(message)) => break Event::Fatal(message),
-                            Err(Failure::Transient {
-                                message,
-                                retry_after,
-                            }) => {
+                            Err(failure) => {
+                                let retry_after = match &failure {
+                                    Failure::Transient { retry_after, .. } => {
+                                        watch.alive(Instant::now());
+                                        *retry_after
+                                    }
+                                    _ => {
+                                        watch.unreachable(failure.message());
+                                        None
+                                    }
+                                };
                                 // A session that failed may be broken (a dead subprocess).
                                 session = None;
-                                if attempt >= retry.retries || stop.load(Ordering::Relaxed) {
+                                if attempt >= retry.retries || halt.is_raised() {
                                     break Event::Failed {
                                         id: question.id,
-                                        message,
+                                        message: failure.message().to_string(),
                                     };
                                 }
                                 let _ = event_tx.send(Event::Retried);
-                                std::thread::sleep(retry.delay(attempt, retry_after, &mut rng));
+                                halt.sleep(retry.delay(attempt, retry_after, &mut rng));
                                 attempt += 1;
                             }
                         }
                     };
                     if matches!(event, Event::Fatal(_)) {
-                        stop.store(true, Ordering::Relaxed);
+                        halt.raise();
                     }
                     if event_tx.send(event).is_err() {
                         break;
@@ -366,9 +398,36 @@ pub fn ask_all(
             });
         }
         drop(event_tx);
-        // This thread: the journal, in the order answers arrive.
+        // This thread: the journal, in the order answers arrive; between events it checks
+        // whether to stop (a signal, a model gone).
         let mut journal_error = None;
-        for event in event_rx.iter() {
+        loop {
+            let unreachable = watch.unreachable_for(Instant::now()).unwrap_or_default();
+            counters
+                .unreachable_s
+                .store(unreachable.as_secs(), Ordering::Relaxed);
+            if stopped.is_none() {
+                let why = match options.interrupt.signal() {
+                    Some(signal) => Some(Stop::Signal(signal)),
+                    None => watch.verdict(Instant::now()).map(|s| Stop::Gone {
+                        endpoint: backend.endpoint(),
+                        last_success: s.last_success,
+                        silent: s.silent,
+                        failures: s.failures,
+                        last_error: s.last_error,
+                    }),
+                };
+                if let Some(why) = why {
+                    stopped = Some(why);
+                    halt.raise();
+                    backend.cancel();
+                }
+            }
+            let event = match event_rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(event) => event,
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             match event {
                 Event::Answered {
                     question,
@@ -394,7 +453,7 @@ pub fn ask_all(
                             written.insert(question.id, span);
                         }
                         Err(e) => {
-                            stop.store(true, Ordering::Relaxed);
+                            halt.raise();
                             journal_error = Some(e);
                             continue;
                         }
@@ -414,6 +473,8 @@ pub fn ask_all(
                     summary.retries += 1;
                     counters.retries.fetch_add(1, Ordering::Relaxed);
                 }
+                // Once the run stops, what was not answered is unasked, not failed.
+                Event::Failed { .. } if stopped.is_some() => {}
                 Event::Failed { id, message } => {
                     counters.failed.fetch_add(1, Ordering::Relaxed);
                     summary.failed.push((id, message));
@@ -428,6 +489,11 @@ pub fn ask_all(
             journal_error,
         )
     });
+    if stopped.is_some() {
+        // Items that failed while the model was going away are unasked too.
+        summary.failed.clear();
+        counters.failed.store(0, Ordering::Relaxed);
+    }
     progress.finish();
     if let Some(e) = journal_error {
         return Err(e);
@@ -441,6 +507,15 @@ pub fn ask_all(
     let (order, from_journal) = order?;
     summary.items = order.len();
     summary.from_journal = from_journal;
+    if let Some(why) = stopped {
+        // Every answer is in the journal (of earlier runs and this one); the next run goes on.
+        summary.stopped = Some(Stopped {
+            why,
+            answered: done.len() + written.len(),
+            total: total as usize,
+        });
+        return Ok(summary);
+    }
 
     let mut records = journal.reader()?;
     let mut out = crate::output::AtomicFile::create(predictions)?;
@@ -460,6 +535,158 @@ pub fn ask_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::backend::Session;
+    use crate::run::stop::Endpoint;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A model that answers its first `answers` requests, then only fails to be reached (or, with
+    /// `interrupt`, fires it after those answers and stalls until cancelled).
+    struct Dying {
+        answers: usize,
+        asked: AtomicUsize,
+        interrupt: Option<Interrupt>,
+        cancelled: std::sync::atomic::AtomicBool,
+    }
+
+    struct DyingSession<'a>(&'a Dying);
+
+    impl Session for DyingSession<'_> {
+        fn ask(&mut self, _: &Question) -> Result<Reply, Failure> {
+            let n = self.0.asked.fetch_add(1, Ordering::SeqCst);
+            if n < self.0.answers {
+                return Ok(Reply {
+                    output: "Yes".into(),
+                    ..Reply::default()
+                });
+            }
+            match &self.0.interrupt {
+                Some(i) => {
+                    i.trigger(2);
+                    while !self.0.cancelled.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Err(Failure::transient("cancelled"))
+                }
+                None => Err(Failure::Unreachable("connection refused".into())),
+            }
+        }
+    }
+
+    impl Backend for Dying {
+        fn spec(&self) -> &str {
+            "test:dying"
+        }
+        fn default_jobs(&self) -> usize {
+            1
+        }
+        fn parameters(&self) -> serde_json::Map<String, Value> {
+            serde_json::Map::new()
+        }
+        fn cache_identity(&self) -> String {
+            String::new()
+        }
+        fn session(&self) -> Result<Box<dyn Session + '_>, Failure> {
+            Ok(Box::new(DyingSession(self)))
+        }
+        fn endpoint(&self) -> Endpoint {
+            Endpoint::Server("http://dying".into())
+        }
+        fn cancel(&self) {
+            self.cancelled.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Runs `backend` on 40 items in a fresh folder `tag`: the summary and the journal's lines.
+    fn run_dying(tag: &str, backend: &Dying, interrupt: Interrupt) -> (Summary, usize, bool) {
+        let dir = std::env::temp_dir().join(format!("corrcause-ask-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("items.jsonl");
+        let lines: String = (0..40)
+            .map(|i| format!("{{\"id\": \"i{i}\", \"premise\": \"p\", \"hypothesis\": \"h\"}}\n"))
+            .collect();
+        std::fs::write(&data, lines).unwrap();
+        let options = Options {
+            jobs: 3,
+            rps: None,
+            // An item runs out of retries in about 0.1 s, all of them in about 1.1 s.
+            retry: Retry {
+                retries: 3,
+                base: Duration::from_millis(40),
+                max: Duration::from_millis(40),
+            },
+            cache: None,
+            display: Display::Quiet,
+            items: None,
+            give_up_after: Duration::from_millis(300),
+            interrupt,
+        };
+        let s = ask_all(
+            backend,
+            &[data],
+            &Prompt::Corr2Cause,
+            &[],
+            &dir.join("journal.jsonl"),
+            &dir.join("predictions.jsonl"),
+            &options,
+        )
+        .unwrap();
+        let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+        let predictions = dir.join("predictions.jsonl").exists();
+        std::fs::remove_dir_all(&dir).unwrap();
+        (s, journal.lines().count(), predictions)
+    }
+
+    #[test]
+    fn a_model_gone_stops_the_run_and_what_it_left_is_unasked_not_failed() {
+        let backend = Dying {
+            answers: 7,
+            asked: AtomicUsize::new(0),
+            interrupt: None,
+            cancelled: Default::default(),
+        };
+        let (s, journaled, predictions) = run_dying("gone", &backend, Interrupt::new());
+        let stopped = s.stopped.expect("the run stops");
+        assert!(matches!(stopped.why, Stop::Gone { .. }), "{stopped:?}");
+        assert_eq!((stopped.answered, stopped.total), (7, 40));
+        assert_eq!((s.asked, journaled), (7, 7));
+        // Items ran out of retries before the bound: unasked all the same.
+        assert!(s.failed.is_empty(), "{:?}", s.failed);
+        assert!(
+            !predictions,
+            "a stopped run leaves the predictions to the run that finishes"
+        );
+        assert_eq!(stopped.exit_code(), 75);
+        assert!(
+            stopped
+                .message()
+                .starts_with("the server at http://dying stopped answering (last success 0 s ago"),
+            "{}",
+            stopped.message()
+        );
+    }
+
+    #[test]
+    fn an_interrupt_cancels_the_requests_in_flight_and_keeps_the_answers() {
+        let interrupt = Interrupt::new();
+        let backend = Dying {
+            answers: 5,
+            asked: AtomicUsize::new(0),
+            interrupt: Some(interrupt.clone()),
+            cancelled: Default::default(),
+        };
+        let started = Instant::now();
+        let (s, journaled, _) = run_dying("interrupt", &backend, interrupt);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let stopped = s.stopped.expect("the run stops");
+        assert_eq!(stopped.why, Stop::Signal(2));
+        assert_eq!((stopped.answered, journaled, s.asked), (5, 5, 5));
+        assert_eq!(
+            stopped.message(),
+            "interrupted: 5 of 40 answered; the same command continues where this stopped"
+        );
+        assert!(s.failed.is_empty());
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_honours_retry_after() {
@@ -486,12 +713,13 @@ mod tests {
             interval: Duration::from_millis(20),
             next: Mutex::new(Instant::now()),
         };
+        let halt = Halt::default();
         let started = Instant::now();
         std::thread::scope(|s| {
             for _ in 0..3 {
                 s.spawn(|| {
                     for _ in 0..3 {
-                        pace.wait();
+                        pace.wait(&halt);
                     }
                 });
             }

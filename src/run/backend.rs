@@ -2,6 +2,7 @@
 //! [`Session`]s (one per request in flight), and a session answers one [`Question`] at a time
 //! with a [`Reply`] or a [`Failure`] that says whether asking again may help.
 
+use super::stop::Endpoint;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -36,6 +37,10 @@ pub enum Failure {
         message: String,
         retry_after: Option<Duration>,
     },
+    /// Worth asking again, and a sign that the model as a whole may be gone: a refused or
+    /// dropped connection, a timeout, a 5xx, a program that died before its first answer. When
+    /// nothing else comes for `--give-up-after`, the run stops (see [`super::stop::Watch`]).
+    Unreachable(String),
     /// Asking again cannot help (a refused key, an unknown model, a bad request): the run stops.
     Fatal(String),
 }
@@ -52,7 +57,9 @@ impl Failure {
     /// The failure's message.
     pub fn message(&self) -> &str {
         match self {
-            Failure::Transient { message, .. } | Failure::Fatal(message) => message,
+            Failure::Transient { message, .. }
+            | Failure::Unreachable(message)
+            | Failure::Fatal(message) => message,
         }
     }
 }
@@ -69,6 +76,13 @@ pub trait Backend: Sync {
     fn cache_identity(&self) -> String;
     /// A session for one request in flight at a time (a connection, a subprocess).
     fn session(&self) -> Result<Box<dyn Session + '_>, Failure>;
+    /// Who the model is, for the message that says it stopped answering (by default its spec).
+    fn endpoint(&self) -> Endpoint {
+        Endpoint::Server(self.spec().to_string())
+    }
+    /// Ends the requests in flight at once (the run is stopping): their sessions fail soon
+    /// after, and sessions opened before this call answer nothing more. By default nothing.
+    fn cancel(&self) {}
 }
 
 /// A channel to the model that asks one question at a time.

@@ -1,6 +1,8 @@
 //! Running models on a dataset: each item's prompt text in, a raw answer out, written as a
 //! prediction file the scorer reads: the built-in baselines in process, and models behind a
-//! [`backend::Backend`] (OpenAI-compatible servers, subprocesses) through [`ask::ask_all`].
+//! [`backend::Backend`] (OpenAI-compatible servers, subprocesses) through [`ask::ask_all`]. A run
+//! that stops early (a signal, a server gone, a program in a crash loop) says why with a
+//! [`stop::Stopped`], which front ends turn into one message and an exit status.
 
 pub mod ask;
 pub mod backend;
@@ -12,6 +14,7 @@ pub mod journal;
 pub mod openai;
 pub mod progress;
 pub mod prompt;
+pub mod stop;
 
 use crate::dataset::lines::for_each_line_batch;
 use crate::error::{Error, Result, Source};

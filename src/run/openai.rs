@@ -4,10 +4,15 @@
 //! The API key is read from the environment variable the user names and sent only in the
 //! `Authorization` header: it is never part of the recorded parameters, the cache key, an error
 //! message or anything written to a file.
+//!
+//! Each session sends its requests from a thread of its own, so that a run that stops
+//! ([`Backend::cancel`]) does not wait for the answers in flight.
 
 use super::backend::{Backend, Failure, Question, Reply, Session};
+use super::stop::Endpoint;
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// Which endpoint of the API to call.
@@ -232,12 +237,21 @@ pub struct OpenAi {
     model: String,
     base_url: String,
     settings: Settings,
+    client: Client,
+    /// Raised by [`Backend::cancel`]: sessions opened before answer nothing more.
+    epoch: AtomicU64,
+}
+
+/// What sends a request, owned so that a session's thread can hold it.
+#[derive(Clone)]
+struct Client {
+    agent: ureq::Agent,
+    url: String,
     /// `Bearer <key>`, from the environment; never printed or written.
     authorization: Option<String>,
-    agent: ureq::Agent,
     /// Whether any response ever came back: until then a refused connection is a wrong
     /// address, not a passing fault.
-    reached: AtomicBool,
+    reached: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for OpenAi {
@@ -247,7 +261,7 @@ impl std::fmt::Debug for OpenAi {
             .field("settings", &self.settings)
             .field(
                 "authorization",
-                &self.authorization.as_ref().map(|_| "<hidden>"),
+                &self.client.authorization.as_ref().map(|_| "<hidden>"),
             )
             .finish()
     }
@@ -288,23 +302,34 @@ impl OpenAi {
             .user_agent(concat!("corrcause/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
+        let url = match settings.api {
+            Api::Chat => format!("{base_url}/chat/completions"),
+            Api::Completions => format!("{base_url}/completions"),
+        };
         Ok(OpenAi {
             spec: spec.to_string(),
             model,
             base_url,
             settings,
-            authorization: api_key.map(|k| format!("Bearer {k}")),
-            agent,
-            reached: AtomicBool::new(false),
+            client: Client {
+                agent,
+                url,
+                authorization: api_key.map(|k| format!("Bearer {k}")),
+                reached: Arc::new(AtomicBool::new(false)),
+            },
+            epoch: AtomicU64::new(0),
         })
     }
 
     /// The endpoint's URL.
     pub fn url(&self) -> String {
-        match self.settings.api {
-            Api::Chat => format!("{}/chat/completions", self.base_url),
-            Api::Completions => format!("{}/completions", self.base_url),
-        }
+        self.client.url.clone()
+    }
+}
+
+impl Client {
+    fn url(&self) -> &str {
+        &self.url
     }
 
     fn post(&self, body: &Value) -> Result<Reply, Failure> {
@@ -329,15 +354,21 @@ impl OpenAi {
             .with_config()
             .limit(64 << 20)
             .read_to_string()
-            .map_err(|e| Failure::transient(format!("reading the response: {e}")))?;
+            .map_err(|e| Failure::Unreachable(format!("reading the response: {e}")))?;
         let snippet = || text.chars().take(300).collect::<String>();
         match status {
             200..=299 => {}
-            408 | 409 | 425 | 429 | 500..=599 => {
+            408 | 409 | 425 | 429 => {
                 return Err(Failure::Transient {
                     message: format!("HTTP {status}: {}", snippet()),
                     retry_after,
                 })
+            }
+            500..=599 => {
+                return Err(Failure::Unreachable(format!(
+                    "HTTP {status}: {}",
+                    snippet()
+                )))
             }
             401 | 403 => {
                 return Err(Failure::Fatal(format!(
@@ -379,7 +410,7 @@ impl OpenAi {
             E::BadUri(_) | E::Http(_) | E::Tls(_) | E::InvalidProxyUrl | E::BodyExceedsLimit(_) => {
                 Failure::Fatal(format!("{}: {e}", self.url()))
             }
-            e => Failure::transient(format!("{e}")),
+            e => Failure::Unreachable(format!("{e}")),
         }
     }
 }
@@ -423,22 +454,92 @@ impl Backend for OpenAi {
     }
 
     fn session(&self) -> Result<Box<dyn Session + '_>, Failure> {
-        Ok(Box::new(OpenAiSession { model: self }))
+        Ok(Box::new(OpenAiSession {
+            model: self,
+            epoch: self.epoch.load(Ordering::SeqCst),
+            sender: None,
+        }))
+    }
+
+    fn endpoint(&self) -> Endpoint {
+        Endpoint::Server(self.base_url.clone())
+    }
+
+    fn cancel(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
     }
 }
 
-/// Requests share the agent's connection pool, so a session is only a handle.
+/// Requests share the agent's connection pool; a session sends them from a thread of its own
+/// and waits for the reply, or for [`Backend::cancel`], whichever comes first.
 struct OpenAiSession<'a> {
     model: &'a OpenAi,
+    /// The model's epoch when the session opened.
+    epoch: u64,
+    /// Its thread, once started.
+    sender: Option<Sender>,
+}
+
+/// A session's thread: a body in, the reply out.
+struct Sender {
+    bodies: mpsc::Sender<Value>,
+    replies: mpsc::Receiver<Result<Reply, Failure>>,
+}
+
+impl OpenAiSession<'_> {
+    fn cancelled(&self) -> bool {
+        self.model.epoch.load(Ordering::SeqCst) != self.epoch
+    }
 }
 
 impl Session for OpenAiSession<'_> {
     fn ask(&mut self, question: &Question) -> Result<Reply, Failure> {
+        let stopped = || Failure::transient("the run stopped before the answer came");
+        if self.cancelled() {
+            return Err(stopped());
+        }
         let body = self
             .model
             .settings
             .body(&self.model.model, &question.prompt);
-        self.model.post(&body)
+        let Sender { bodies, replies } = self.sender.get_or_insert_with(|| {
+            let (body_tx, body_rx) = mpsc::channel::<Value>();
+            let (reply_tx, reply_rx) = mpsc::channel();
+            let client = self.model.client.clone();
+            // Ends when the session drops its sender; one cancelled mid-request ends after it.
+            std::thread::spawn(move || {
+                for body in body_rx {
+                    if reply_tx.send(client.post(&body)).is_err() {
+                        break;
+                    }
+                }
+            });
+            Sender {
+                bodies: body_tx,
+                replies: reply_rx,
+            }
+        });
+        let (model, epoch) = (self.model, self.epoch);
+        let failure = if bodies.send(body).is_err() {
+            Failure::transient("the request thread ended")
+        } else {
+            loop {
+                match replies.recv_timeout(Duration::from_millis(20)) {
+                    Ok(reply) => return reply,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if model.epoch.load(Ordering::SeqCst) != epoch {
+                            break stopped();
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        break Failure::transient("the request thread ended");
+                    }
+                }
+            }
+        };
+        // A thread cancelled mid-request is left to finish it alone.
+        self.sender = None;
+        Err(failure)
     }
 }
 

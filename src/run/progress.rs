@@ -38,6 +38,10 @@ pub struct Counters {
     pub retries: AtomicU64,
     pub failed: AtomicU64,
     pub tokens: AtomicU64,
+    /// Seconds for which every attempt failed to reach the model (0: it answers).
+    pub unreachable_s: AtomicU64,
+    /// When the run gives up on a model that does not answer, in seconds.
+    pub give_up_s: AtomicU64,
 }
 
 /// A running progress display; [`Progress::finish`] stops it.
@@ -56,7 +60,8 @@ fn duration(seconds: f64) -> String {
     }
 }
 
-/// One line of state: `120/500 (24%), 38.2/s, ETA 10s, 3 retries, 0 failed, 30k tokens`.
+/// One line of state: `120/500 (24%), 38.2/s, ETA 10s, 3 retries, 0 failed, 30k tokens`, and
+/// while the model does not answer, for how long and when the run gives up.
 fn line(c: &Counters, total: u64, started: Instant) -> String {
     let done = c.done.load(Ordering::Relaxed);
     let now = c.answered_now.load(Ordering::Relaxed);
@@ -71,12 +76,21 @@ fn line(c: &Counters, total: u64, started: Instant) -> String {
     } else {
         100.0 * done as f64 / total as f64
     };
-    format!(
+    let mut line = format!(
         "{done}/{total} ({percent:.0}%), {rate:.1}/s, ETA {eta}, {} retries, {} failed, {} tokens",
         c.retries.load(Ordering::Relaxed),
         c.failed.load(Ordering::Relaxed),
         c.tokens.load(Ordering::Relaxed)
-    )
+    );
+    let unreachable = c.unreachable_s.load(Ordering::Relaxed);
+    if unreachable > 0 {
+        line.push_str(&format!(
+            ", the model unreachable for {} (gives up at {})",
+            duration(unreachable as f64),
+            duration(c.give_up_s.load(Ordering::Relaxed) as f64)
+        ));
+    }
+    line
 }
 
 impl Progress {
@@ -168,6 +182,14 @@ mod tests {
         assert!(
             text.starts_with("50/200 (25%), 10.0/s, ETA 15s, 3 retries, 0 failed, 1234 tokens"),
             "{text}"
+        );
+        c.unreachable_s.store(12, Ordering::Relaxed);
+        c.give_up_s.store(60, Ordering::Relaxed);
+        assert!(
+            line(&c, 200, Instant::now())
+                .ends_with("tokens, the model unreachable for 12s (gives up at 1m00s)"),
+            "{}",
+            line(&c, 200, Instant::now())
         );
         assert_eq!(duration(75.0), "1m15s");
         assert_eq!(duration(7300.0), "2h01m");

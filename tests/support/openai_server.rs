@@ -3,6 +3,8 @@
 //! that answers every prompt deterministically and can inject faults: 500s, 429 with
 //! Retry-After, slow responses, truncated bodies, malformed JSON and dropped connections.
 //!
+//! It can also die mid-run ([`Server::kill`]) and start again on the same port.
+//!
 //! The answer to a prompt is [`expected`]; faults strike the first attempts of a chosen share of
 //! prompts, so every prompt is eventually answered and tests can count what happened.
 #![allow(dead_code)]
@@ -70,6 +72,9 @@ pub struct Server {
     pub port: u16,
     pub stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
+    /// The open connections, so that [`Server::kill`] can cut them.
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+    accepting: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -80,26 +85,56 @@ impl Server {
 
     /// Starts a server following `plan` on a free port.
     pub fn start(plan: Plan) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        Server::start_on(0, plan)
+    }
+
+    /// Starts a server following `plan` on `port` (0: a free one), e.g. again where a killed
+    /// one listened.
+    pub fn start_on(port: u16, plan: Plan) -> Server {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("a free port");
         let port = listener.local_addr().unwrap().port();
         let stats = Arc::new(Stats::default());
         let stop = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
         let plan = Arc::new(plan);
         let attempts: Arc<Mutex<HashMap<u64, u32>>> = Arc::default();
-        {
-            let (stats, stop) = (stats.clone(), stop.clone());
+        let accepting = {
+            let (stats, stop, connections) = (stats.clone(), stop.clone(), connections.clone());
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (plan, stats, attempts) = (plan.clone(), stats.clone(), attempts.clone());
-                    std::thread::spawn(move || serve(stream, &plan, &stats, &attempts));
+                    if let Ok(clone) = stream.try_clone() {
+                        connections.lock().unwrap().push(clone);
+                    }
+                    let (plan, stats, attempts, stop) =
+                        (plan.clone(), stats.clone(), attempts.clone(), stop.clone());
+                    std::thread::spawn(move || serve(stream, &plan, &stats, &attempts, &stop));
                 }
-            });
+            })
+        };
+        Server {
+            port,
+            stats,
+            stop,
+            connections,
+            accepting: Some(accepting),
         }
-        Server { port, stats, stop }
+    }
+
+    /// Dies as a crashed server does: stops listening and cuts every open connection, so that
+    /// clients meet refused connections from now on. Returns once the port is closed.
+    pub fn kill(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
+        if let Some(t) = self.accepting.take() {
+            let _ = t.join();
+        }
+        for c in self.connections.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
     }
 
     /// Faults injected of one kind (`"500"`, `"429"`, `"slow"`, `"truncated"`, `"malformed"`, `"drop"`).
@@ -116,8 +151,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
+        self.kill();
     }
 }
 
@@ -161,7 +195,13 @@ fn respond(stream: &mut TcpStream, status: &str, headers: &str, body: &str) -> s
 }
 
 /// Serves one connection until the client closes it (or a fault does).
-fn serve(stream: TcpStream, plan: &Plan, stats: &Stats, attempts: &Mutex<HashMap<u64, u32>>) {
+fn serve(
+    stream: TcpStream,
+    plan: &Plan,
+    stats: &Stats,
+    attempts: &Mutex<HashMap<u64, u32>>,
+    stop: &AtomicBool,
+) {
     let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().expect("a socket clones");
     let mut reader = BufReader::new(stream);
@@ -192,7 +232,7 @@ fn serve(stream: TcpStream, plan: &Plan, stats: &Stats, attempts: &Mutex<HashMap
             }
         }
         let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
+        if reader.read_exact(&mut body).is_err() || stop.load(Ordering::Relaxed) {
             return;
         }
         stats.requests.fetch_add(1, Ordering::Relaxed);
@@ -332,6 +372,9 @@ fn serve(stream: TcpStream, plan: &Plan, stats: &Stats, attempts: &Mutex<HashMap
         }
         if !plan.delay.is_zero() {
             std::thread::sleep(plan.delay);
+        }
+        if stop.load(Ordering::Relaxed) {
+            return;
         }
         let body = answer_body(&request, &prompt, chat);
         if respond(&mut writer, "200 OK", "", &body).is_err() {
