@@ -8,7 +8,8 @@
 //! - [`dataset`]: Corr2Cause's exhaustive construction, records, presets, files;
 //! - [`run`]: models answer the items (the built-in baselines so far);
 //! - [`score`]: answers read, metrics with bootstrap intervals, comparisons, reports;
-//! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]).
+//! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]);
+//! - `python` (with the `python` feature): the Python module, a front end beside `cli`.
 
 pub mod causal;
 pub mod cli;
@@ -16,6 +17,8 @@ pub mod dataset;
 pub mod error;
 pub mod graph;
 pub mod output;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod run;
 pub mod score;
 pub mod text;

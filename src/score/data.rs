@@ -4,6 +4,7 @@
 use super::answer::{self, Answer};
 use crate::causal::Relation;
 use crate::dataset::lines::for_each_line_batch;
+use crate::dataset::load::dataset_files;
 use crate::error::{Error, Result, Source};
 use crate::text::{parse_hypothesis, parse_premise};
 use rayon::prelude::*;
@@ -109,35 +110,6 @@ fn facts(premise: &str) -> Option<(PremiseFacts, Vec<String>)> {
     Some((f, parsed.names))
 }
 
-/// The JSONL files of a dataset path: the file itself, or a directory's files in its manifest.
-fn dataset_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let manifest_path = path.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| Error::io(manifest_path.display(), e))?;
-    let manifest: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::input(&Source::File(manifest_path.clone()), 1, None, e.to_string()))?;
-    let files: Vec<PathBuf> = manifest["files"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .filter_map(|f| f["path"].as_str())
-                .filter(|p| p.ends_with(".jsonl"))
-                .map(|p| path.join(p))
-                .collect()
-        })
-        .unwrap_or_default();
-    if files.is_empty() {
-        return Err(Error::Usage(format!(
-            "{} lists no JSONL files in its manifest",
-            path.display()
-        )));
-    }
-    Ok(files)
-}
-
 /// Reads a dataset: a corrcause JSONL file or dataset directory, or a Corr2Cause CSV (ids are
 /// row numbers from 0, in file order).
 pub fn read_dataset(path: &Path) -> Result<Dataset> {
@@ -173,10 +145,7 @@ pub fn read_dataset(path: &Path) -> Result<Dataset> {
         premise_index.insert(key.to_string(), i);
         i
     };
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    if crate::dataset::load::is_csv(path) {
         ds.has_label3 = false;
         for (row, record) in crate::dataset::corr2cause_csv::Corr2CauseCsv::open(path)?.enumerate()
         {
@@ -531,6 +500,54 @@ pub fn read_predictions(
         }
         Ok(())
     })?;
+    Ok(Predictions {
+        name,
+        answers,
+        readings,
+        unparsed_examples,
+    })
+}
+
+/// An answer handed over in memory (the Python `score(predictions={id: ...})`): raw text to
+/// read, or a decided value as in a prediction file's `prediction` field.
+#[derive(Clone, Debug)]
+pub enum Given {
+    Output(String),
+    Prediction(Value),
+}
+
+/// One model's answers given in memory, by item id; errors name the id.
+pub fn predictions_from_answers(
+    name: String,
+    ds: &Dataset,
+    given: Vec<(String, Given)>,
+    keep_readings: bool,
+) -> Result<Predictions> {
+    let mut answers: Vec<Option<Answer>> = vec![None; ds.items.len()];
+    let mut readings = Vec::new();
+    let mut unparsed_examples = Vec::new();
+    for (hint, (id, g)) in given.into_iter().enumerate() {
+        let item = ds.find(&id, hint).ok_or_else(|| {
+            Error::Usage(format!("prediction for {id:?}: not an item of the dataset"))
+        })?;
+        let answer = match g {
+            Given::Prediction(p) => answer::from_prediction(&p).ok_or_else(|| {
+                Error::Usage(format!("prediction for {id:?}: {p} is not 0/1, true/false, yes/no, valid/invalid or entailment/neutral/contradiction"))
+            })?,
+            Given::Output(output) => {
+                let reading = answer::read(&output);
+                let answer = reading.answer;
+                if answer == Answer::Unparsed && unparsed_examples.len() < 5 {
+                    unparsed_examples.push((id.clone(), output.clone()));
+                }
+                if keep_readings {
+                    readings.push((id, output, reading));
+                }
+                answer
+            }
+        };
+        answers[item as usize] = Some(answer);
+    }
     Ok(Predictions {
         name,
         answers,

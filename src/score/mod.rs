@@ -9,6 +9,7 @@ pub mod data;
 pub use crate::text::answer;
 pub mod export;
 pub mod metrics;
+pub mod plan;
 
 use crate::causal::Relation;
 use answer::Answer;

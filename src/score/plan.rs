@@ -1,0 +1,108 @@
+//! The session of `score`, shared by every front end: the dataset read once, each model's answers
+//! (prediction files, or answers handed over in memory by the Python `score`), then the report.
+
+use super::data::{
+    predictions_from_answers, read_dataset, read_predictions, Dataset, Duplicates, Given,
+    Predictions,
+};
+use super::{score, Missing, Options, Report, Unparsed};
+use crate::error::Result;
+use std::path::{Path, PathBuf};
+
+/// Options of `score` (the command line's flags, the Python `score(dataset, predictions, **options)`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScoreOptions {
+    /// The dataset: a corrcause JSONL file or dataset directory, or a Corr2Cause CSV.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// What an unreadable answer counts as.
+    #[arg(long, value_enum, default_value_t = Unparsed::Wrong)]
+    pub unparsed: Unparsed,
+    /// What an item with no prediction counts as.
+    #[arg(long, value_enum, default_value_t = Missing::Wrong)]
+    pub missing: Missing,
+    /// Two predictions for one id: an error, or keep the last.
+    #[arg(long, value_parser = ["error", "last"], default_value = "error")]
+    pub duplicates: String,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// A dataset being scored and the answers of each model added so far.
+pub struct ScoreSession {
+    pub dataset: Dataset,
+    pub predictions: Vec<Predictions>,
+    options: ScoreOptions,
+}
+
+impl ScoreSession {
+    /// Reads the dataset of `options`.
+    pub fn open(options: ScoreOptions) -> Result<ScoreSession> {
+        Ok(ScoreSession {
+            dataset: read_dataset(&options.dataset)?,
+            predictions: Vec::new(),
+            options,
+        })
+    }
+
+    /// Adds a prediction file, named `name` or else as [`model_name`] says; `keep_readings` keeps
+    /// how every raw answer was read.
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        name: Option<String>,
+        keep_readings: bool,
+    ) -> Result<()> {
+        let duplicates = if self.options.duplicates == "last" {
+            Duplicates::Last
+        } else {
+            Duplicates::Error
+        };
+        let name = name.unwrap_or_else(|| model_name(path));
+        let p = read_predictions(path, name, &self.dataset, duplicates, keep_readings)?;
+        self.predictions.push(p);
+        Ok(())
+    }
+
+    /// Adds one model's answers given in memory, by item id.
+    pub fn add_answers(&mut self, name: String, answers: Vec<(String, Given)>) -> Result<()> {
+        let p = predictions_from_answers(name, &self.dataset, answers, false)?;
+        self.predictions.push(p);
+        Ok(())
+    }
+
+    /// The report over every model added.
+    pub fn report(&self) -> Report {
+        let o = &self.options;
+        score(
+            &self.dataset,
+            &self.predictions,
+            &Options {
+                unparsed: o.unparsed,
+                missing: o.missing,
+                bootstrap: o.bootstrap,
+                seed: o.seed,
+            },
+        )
+    }
+}
+
+/// The model a prediction file belongs to: the one named by the `manifest.json` beside it (as
+/// `corrcause run` and `merge` write), else the file stem.
+pub fn model_name(path: &Path) -> String {
+    let from_manifest = || {
+        let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
+        let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+        m.pointer("/config/model")?.as_str().map(str::to_string)
+    };
+    from_manifest().unwrap_or_else(|| {
+        path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    })
+}
