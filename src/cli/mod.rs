@@ -1,5 +1,5 @@
 //! The `corrcause` command line: argument parsing and dispatch. The top layer; it may use every
-//! other module, and nothing uses it.
+//! other module, and only the Python front end (`python`, which runs it in-process) uses it.
 
 mod audit;
 mod batch;
