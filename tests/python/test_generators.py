@@ -59,3 +59,23 @@ def test_unlabelled_enumeration_is_one_per_isomorphism_class(n, count):
     if n <= 4:
         for a, b in itertools.combinations(dags, 2):
             assert not nx.is_isomorphic(a, b)
+
+
+def test_long_calls_release_the_gil():
+    import threading
+
+    started, done = threading.Event(), threading.Event()
+
+    def work():
+        started.set()
+        cc.sample(12, 5000, threads=1)  # about a second in the test build
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    started.wait()
+    ticks = 0
+    while not done.is_set():  # this thread runs during the call only if the call let go of the GIL
+        ticks += 1
+    worker.join()
+    assert ticks > 100_000
