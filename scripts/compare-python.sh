@@ -50,7 +50,7 @@ if [[ "$only" != api ]]; then
 fi
 if [[ "$only" != cli ]]; then
     # The release wheel, with the maturin that scripts/test-python.sh pins.
-    tools="${XDG_CACHE_HOME:-$HOME/.cache}/corrcause/python/maturin-1.16.0"
+    tools="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/corrcause/python/maturin-1.16.0"
     if ! "$tools/bin/maturin" --version >/dev/null 2>&1; then
         rm -rf "$tools"
         "${PYTHON:-python3}" -m venv "$tools"

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/corrcause/python"
+cache="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/corrcause/python"
 tools="$cache/maturin-1.16.0"
 export PIP_CACHE_DIR="$cache/pip" PIP_DISABLE_PIP_VERSION_CHECK=1
 if ! "$tools/bin/maturin" --version >/dev/null 2>&1; then

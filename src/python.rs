@@ -774,7 +774,8 @@ fn score<'py>(
     let mut args = vec!["--dataset".to_string(), path_text(dataset)?];
     args.extend(option_args(options)?);
     let command: ScoreCommand = parse_options("score", args)?;
-    enum Source {
+    /// Where the model's answers come from.
+    enum Predicted {
         Files(Vec<(std::path::PathBuf, Option<String>)>),
         Answers(String, Vec<(String, Given)>),
     }
@@ -791,7 +792,7 @@ fn score<'py>(
             .first()
             .cloned()
             .unwrap_or_else(|| "predictions".into());
-        Source::Answers(name, given_answers(d)?)
+        Predicted::Answers(name, given_answers(d)?)
     } else {
         let files: Vec<String> =
             if predictions.is_instance_of::<PyList>() || predictions.is_instance_of::<PyTuple>() {
@@ -809,7 +810,7 @@ fn score<'py>(
                 files.len()
             )));
         }
-        Source::Files(
+        Predicted::Files(
             files
                 .into_iter()
                 .enumerate()
@@ -820,12 +821,12 @@ fn score<'py>(
     let report = detached(py, threads, move || {
         let mut session = ScoreSession::open(command.options)?;
         match source {
-            Source::Files(files) => {
+            Predicted::Files(files) => {
                 for (path, name) in files {
                     session.add_file(&path, name, false)?;
                 }
             }
-            Source::Answers(name, answers) => session.add_answers(name, answers)?,
+            Predicted::Answers(name, answers) => session.add_answers(name, answers)?,
         }
         Ok(exporter(Format::Json).render(&session.report()))
     })?;

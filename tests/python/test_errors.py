@@ -135,6 +135,8 @@ def test_bad_score(tmp_path):
         cc.score(ds, {"a": "yes"}, format="json")
     with raises(r"invalid value 'maybe' for '--unparsed"):
         cc.score(ds, {"a": "yes"}, unparsed="maybe")
+    with raises(r"one name for a dict of predictions"):
+        cc.score(ds, {"a": "yes"}, name=["x", "y"])
     with raises(r"2 names for 1 prediction files"):
         cc.score(ds, [tmp_path / "p.jsonl"], name=["x", "y"])
     p = tmp_path / "p.jsonl"
