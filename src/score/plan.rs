@@ -106,3 +106,58 @@ pub fn model_name(path: &Path) -> String {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dataset: PathBuf) -> ScoreOptions {
+        ScoreOptions {
+            dataset,
+            unparsed: Unparsed::Wrong,
+            missing: Missing::Wrong,
+            duplicates: "error".into(),
+            bootstrap: 10,
+            seed: 0,
+        }
+    }
+
+    #[test]
+    fn answers_in_memory_and_in_a_file_score_alike() {
+        let dir = std::env::temp_dir().join(format!("corrcause-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ds = dir.join("d.jsonl");
+        let labels = [("a", 1), ("b", 0), ("c", 1), ("d", 0)];
+        let text: String = labels
+            .iter()
+            .map(|(id, l)| format!("{{\"id\":\"{id}\",\"label\":{l}}}\n"))
+            .collect();
+        std::fs::write(&ds, text).unwrap();
+        // a right, b wrong, c right (a decided value), d right: 3 of 4.
+        let given = vec![
+            ("a".to_string(), Given::Output("Yes".into())),
+            ("b".to_string(), Given::Output("Yes, it does.".into())),
+            ("c".to_string(), Given::Prediction(serde_json::json!(true))),
+            ("d".to_string(), Given::Prediction(serde_json::json!(0))),
+        ];
+        let preds = dir.join("model-x.jsonl");
+        std::fs::write(
+            &preds,
+            "{\"id\":\"a\",\"output\":\"Yes\"}\n{\"id\":\"b\",\"output\":\"Yes, it does.\"}\n{\"id\":\"c\",\"prediction\":true}\n{\"id\":\"d\",\"prediction\":0}\n",
+        )
+        .unwrap();
+        let mut s = ScoreSession::open(options(ds.clone())).unwrap();
+        s.add_answers("memory".into(), given).unwrap();
+        s.add_file(&preds, None, false).unwrap();
+        let report = s.report();
+        assert_eq!(report.models.len(), 2);
+        for m in &report.models {
+            assert_eq!(m.metrics["accuracy"].value, 0.75, "{}", m.name);
+        }
+        let names: Vec<&str> = report.models.iter().map(|m| m.name.as_str()).collect();
+        assert!(names.contains(&"memory") && names.contains(&"model-x"));
+        let unknown = vec![("z".to_string(), Given::Output("Yes".into()))];
+        let e = s.add_answers("m".into(), unknown).unwrap_err().to_string();
+        assert_eq!(e, "prediction for \"z\": not an item of the dataset");
+    }
+}
