@@ -230,7 +230,7 @@ def main():
     p.add_argument("--item-timeout", type=float, default=5.0,
                    help="seconds one graph may take (at least 0.2 ms per statement)")
     p.add_argument("--seed", type=int, default=20261122)
-    a = p.parse_args()
+    a, _ = p.parse_known_args()  # the Python-API comparison's options are passed too
 
     rows, failures = [], {}
     work = tempfile.mkdtemp(prefix="corrcause-compare-")
@@ -333,7 +333,9 @@ def fmt(seconds):
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds * 1e6:.1f} µs"
+    if seconds >= 1e-6:
+        return f"{seconds * 1e6:.1f} µs"
+    return f"{seconds * 1e9:.0f} ns"
 
 
 if __name__ == "__main__":

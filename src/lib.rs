@@ -9,7 +9,8 @@
 //! - [`run`]: models answer the items (the built-in baselines so far);
 //! - [`score`]: answers read, metrics with bootstrap intervals, comparisons, reports;
 //! - [`cli`]: the `corrcause` command line (with [`error`] and [`output`]: atomic files, output
-//!   locks, and the write-failure test hook).
+//!   locks, and the write-failure test hook);
+//! - `python` (with the `python` feature): the Python module, a front end beside `cli`.
 
 pub mod causal;
 pub mod cli;
@@ -17,6 +18,8 @@ pub mod dataset;
 pub mod error;
 pub mod graph;
 pub mod output;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod run;
 pub mod score;
 pub mod text;

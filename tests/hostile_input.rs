@@ -470,7 +470,7 @@ fn premise_text_and_graph_line_readers() {
             for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
                 let (line, source) = (line.to_string(), source.clone());
                 let r = within("parse_graph", move || {
-                    corrcause::cli::parse_graph(&line, &source, i + 1).map(|_| ())
+                    corrcause::graph::json::parse_graph(&line, &source, i + 1).map(|_| ())
                 });
                 refused |= library_verdict(r, p, lines)?;
             }
@@ -829,7 +829,7 @@ fn fields_at_fault_are_named() {
         ("{\"n\": 3, \"edges\": {}}", "edges"),
         ("{\"n\": 3, \"edges\": [], \"x\": NaN}", ""),
     ] {
-        let r = corrcause::cli::parse_graph(bad, &source, 7).map(|_| ());
+        let r = corrcause::graph::json::parse_graph(bad, &source, 7).map(|_| ());
         let (line, f) = field_of(r);
         assert_eq!(line, 7);
         if !field.is_empty() {

@@ -303,6 +303,15 @@ impl Cpdag {
         size
     }
 
+    /// The MEC's size when it is at most `limit` (listing it is then affordable), else the size.
+    pub fn size_within(&self, limit: u64) -> Result<u64, BigUint> {
+        let size = self.mec_size();
+        match u64::try_from(&size) {
+            Ok(s) if s <= limit => Ok(s),
+            _ => Err(size),
+        }
+    }
+
     /// Calls `f` with the parent sets of every member of the MEC, each exactly once.
     pub fn for_each_member(&self, mut f: impl FnMut(&[NodeSet])) {
         let mut memo = HashMap::new();

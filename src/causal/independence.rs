@@ -365,3 +365,63 @@ mod tests {
         assert_eq!(g.minimal_separator(1, 2), Some(NodeSet::single(0)));
     }
 }
+
+/// Which statements of a DAG's independence model are listed (`graph ci --form`, the Python
+/// `Dag.independences(form=...)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Form {
+    /// Every statement (x, y, Z) for all pairs and all subsets Z of the other nodes.
+    All,
+    /// One minimal separating set per non-adjacent pair.
+    Minimal,
+    /// The local Markov basis, as pairwise statements v ⊥ w | parents(v).
+    Basis,
+}
+
+/// The statements of one [`Form`]: how many were considered, how many hold, and those that hold
+/// (left empty when only the counts were asked for).
+pub struct Listing {
+    pub statements: usize,
+    pub independent: usize,
+    pub independences: Vec<CiStatement>,
+}
+
+/// Lists the independences of `dag` in `form`; `Err` says why a form cannot be listed.
+pub fn list_independences(dag: &Dag, form: Form, count_only: bool) -> Result<Listing, String> {
+    let n = dag.n();
+    Ok(match form {
+        Form::All => {
+            if n > MAX_FULL_MODEL_NODES {
+                return Err(format!(
+                    "--form all lists C(n,2)*2^(n-2) statements and is supported up to {MAX_FULL_MODEL_NODES} nodes; this graph has {n} (use --form minimal or basis)"
+                ));
+            }
+            let model = IndependenceModel::of(dag);
+            Listing {
+                statements: model.num_statements(),
+                independent: model.num_independent(),
+                independences: if count_only {
+                    Vec::new()
+                } else {
+                    model.independences()
+                },
+            }
+        }
+        Form::Minimal => {
+            let list = dag.minimal_independences();
+            Listing {
+                statements: num_pairs(n),
+                independent: list.len(),
+                independences: list,
+            }
+        }
+        Form::Basis => {
+            let list = dag.local_markov_pairs();
+            Listing {
+                statements: list.len(),
+                independent: list.len(),
+                independences: list,
+            }
+        }
+    })
+}

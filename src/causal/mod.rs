@@ -10,6 +10,8 @@ pub mod learn;
 pub mod relations;
 
 pub use equivalence::{labelled_mecs, mec_key, Cpdag, Skeleton, VStructure};
-pub use independence::{CiStatement, IndependenceModel, LocalMarkov};
+pub use independence::{
+    list_independences, CiStatement, Form, IndependenceModel, Listing, LocalMarkov,
+};
 pub use learn::{mec_from_independences, Coverage, Inconsistent};
 pub use relations::{Label3, Relation, RelationCounts};

@@ -1,9 +1,9 @@
 //! `corrcause graph`: the causal core on JSON lines (a contract other tools and checks rely on).
 
-use super::graph_json::{for_each_graph, write_graph, Labels};
-use crate::causal::{Cpdag, IndependenceModel, Relation, RelationCounts};
+use crate::causal::{list_independences, Cpdag, Form as CiForm, Relation, RelationCounts};
 use crate::error::{Error, Result, Source};
-use crate::graph::enumerate::{self, dag_from_mask, num_pairs};
+use crate::graph::enumerate::{self, dag_from_mask};
+use crate::graph::json::{for_each_graph, write_graph, Labels};
 use crate::graph::{Dag, DagSampler, Sampler};
 use crate::output::Output;
 use clap::{Args, Subcommand, ValueEnum};
@@ -36,17 +36,6 @@ pub struct InputArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-}
-
-/// Which statements `graph ci` lists.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CiForm {
-    /// Every statement (x, y, Z) for all pairs and all subsets Z of the other nodes.
-    All,
-    /// One minimal separating set per non-adjacent pair.
-    Minimal,
-    /// The local Markov basis, as pairwise statements v ⊥ w | parents(v).
-    Basis,
 }
 
 #[derive(Args, Debug)]
@@ -175,36 +164,14 @@ fn ci(
     form: CiForm,
     count_only: bool,
 ) -> std::result::Result<String, String> {
-    let n = dag.n();
-    let (statements, independent, list) = match form {
-        CiForm::All => {
-            if n > crate::causal::independence::MAX_FULL_MODEL_NODES {
-                return Err(format!(
-                    "--form all lists C(n,2)*2^(n-2) statements and is supported up to {} nodes; this graph has {n} (use --form minimal or basis)",
-                    crate::causal::independence::MAX_FULL_MODEL_NODES
-                ));
-            }
-            let model = IndependenceModel::of(dag);
-            let list = if count_only {
-                Vec::new()
-            } else {
-                model.independences()
-            };
-            (model.num_statements(), model.num_independent(), list)
-        }
-        CiForm::Minimal => {
-            let list = dag.minimal_independences();
-            (num_pairs(n), list.len(), list)
-        }
-        CiForm::Basis => {
-            let list = dag.local_markov_pairs();
-            (list.len(), list.len(), list)
-        }
-    };
-    let mut out = format!("{{\"statements\":{statements},\"independent\":{independent}");
+    let listing = list_independences(dag, form, count_only)?;
+    let mut out = format!(
+        "{{\"statements\":{},\"independent\":{}",
+        listing.statements, listing.independent
+    );
     if !count_only {
         out.push_str(",\"independences\":[");
-        for (i, s) in list.iter().enumerate() {
+        for (i, s) in listing.independences.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -233,13 +200,9 @@ fn cpdag(dag: &Dag, labels: &Labels) -> String {
 }
 
 fn checked_size(cpdag: &Cpdag, limit: u64, what: &str) -> std::result::Result<u64, String> {
-    let size = cpdag.mec_size();
-    match u64::try_from(&size) {
-        Ok(s) if s <= limit => Ok(s),
-        _ => Err(format!(
-            "the MEC has {size} members, more than --limit {limit}; {what}"
-        )),
-    }
+    cpdag
+        .size_within(limit)
+        .map_err(|size| format!("the MEC has {size} members, more than --limit {limit}; {what}"))
 }
 
 fn mec(
@@ -299,14 +262,8 @@ fn relations(dag: &Dag, labels: &Labels, limit: u64) -> std::result::Result<Stri
 }
 
 fn sample(a: &SampleArgs) -> Result<()> {
-    let sampler = match a.sampler {
-        SamplerKind::Er => Sampler::ErdosRenyi { p: a.edge_prob },
-        SamplerKind::Edges => Sampler::Edges {
-            m: a.edges
-                .ok_or_else(|| Error::Usage("--sampler edges needs --edges M".into()))?,
-        },
-        SamplerKind::Uniform => Sampler::Uniform,
-    };
+    let kind = a.sampler.to_possible_value().expect("no skipped variant");
+    let sampler = Sampler::named(kind.get_name(), a.edge_prob, a.edges).map_err(Error::Usage)?;
     let sampler = DagSampler::new(a.nodes, sampler, a.max_in_degree)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let mut out = Output::open(a.output.as_deref())?;
@@ -332,17 +289,7 @@ fn sample(a: &SampleArgs) -> Result<()> {
 
 fn enumerate(a: &EnumerateArgs) -> Result<()> {
     let n = a.nodes;
-    let max = match (a.labelled, a.count) {
-        (false, _) => enumerate::MAX_UNLABELLED_N,
-        (true, false) => 6,
-        (true, true) => enumerate::MAX_LABELLED_N,
-    };
-    if n > max {
-        return Err(Error::Usage(format!(
-            "graph enumerate{} supports --nodes up to {max}, got {n}",
-            if a.labelled { " --labelled" } else { "" }
-        )));
-    }
+    enumerate::check_nodes(n, a.labelled, a.count).map_err(Error::Usage)?;
     let mut out = Output::open(a.output.as_deref())?;
     if a.labelled {
         if a.count {

@@ -1,16 +1,13 @@
 //! The `corrcause` command line: argument parsing and dispatch. The top layer; it may use every
-//! other module, and nothing uses it.
+//! other module, and only the Python front end (`python`, which runs it in-process) uses it.
 
 mod audit;
 mod batch;
 mod generate;
 mod graph;
-mod graph_json;
 mod merge;
 mod run;
 mod score;
-
-pub use graph_json::parse_graph;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -50,9 +47,26 @@ pub enum Command {
     Import(batch::ImportCommand),
 }
 
-/// Parses the command line and runs it; returns the process exit code.
+/// Parses the process's command line and runs it; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// Parses `argv` (the program name first) and runs it in this process, printing what the binary
+/// prints; returns the exit code. The Python `corrcause` command and `main(argv)` call this.
+pub fn main_from<I, T>(argv: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are printed to standard output and exit 0, as clap's own exit does.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
     match run(cli) {
         Ok(()) => 0,
         // A reader that stopped early (`| head`) is not an error of ours.
@@ -79,15 +93,29 @@ fn shard_arg(arg: Option<&str>) -> Result<Option<crate::dataset::Shard>> {
         .map_err(crate::error::Error::Usage)
 }
 
+/// Runs `f` on a pool of `threads` workers (every core when `None`). A pool of its own rather
+/// than the global one, so a process (a Python session) can run commands with different counts.
+pub fn with_threads<R: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<R> + Send,
+) -> Result<R> {
+    match threads {
+        None => f(),
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| crate::error::Error::Usage(format!("--threads {threads}: {e}")))?
+            .install(f),
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    if let Some(threads) = cli.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .map_err(|e| crate::error::Error::Usage(format!("--threads {threads}: {e}")))?;
-    }
-    match cli.command {
+    with_threads(cli.threads, || dispatch(cli.command))
+}
+
+fn dispatch(command: Command) -> Result<()> {
+    match command {
         Command::Graph(cmd) => graph::run(cmd),
         Command::Generate(args) => generate::run(*args),
         Command::Audit(args) => audit::run(args),

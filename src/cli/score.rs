@@ -1,23 +1,17 @@
-//! `corrcause score`: model answers against a dataset, as a table, JSON, Markdown or HTML.
+//! `corrcause score`: the library's [`ScoreSession`] over prediction files, as a table, JSON,
+//! Markdown or HTML.
 
-use crate::dataset::DatasetSource;
 use crate::error::{Error, Result};
 use crate::output::Output;
-use crate::score::data::{read_dataset_from, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
-use crate::score::{score, Missing, Options, Unparsed};
+use crate::score::plan::{ScoreOptions, ScoreSession};
 use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// The dataset: a folder `corrcause generate` wrote, a corrcause JSONL file, or a Corr2Cause
-    /// CSV.
-    #[arg(long)]
-    pub dataset: PathBuf,
-    /// The split of a dataset folder (default: test when it has splits; `all` for every split).
-    #[arg(long)]
-    pub split: Option<String>,
+    #[command(flatten)]
+    pub options: ScoreOptions,
     /// A prediction file (JSON lines with `id` and `output` or `prediction`); repeat for more models.
     #[arg(long = "predictions", required = true)]
     pub predictions: Vec<PathBuf>,
@@ -25,21 +19,6 @@ pub struct ScoreArgs {
     /// `manifest.json` beside it, as `corrcause run` and `merge` write, else the file stem).
     #[arg(long = "name")]
     pub names: Vec<String>,
-    /// What an unreadable answer counts as.
-    #[arg(long, value_enum, default_value_t = Unparsed::Wrong)]
-    pub unparsed: Unparsed,
-    /// What an item with no prediction counts as.
-    #[arg(long, value_enum, default_value_t = Missing::Wrong)]
-    pub missing: Missing,
-    /// Two predictions for one id: an error, or keep the last.
-    #[arg(long, value_parser = ["error", "last"], default_value = "error")]
-    pub duplicates: String,
-    /// Bootstrap resamples for the intervals.
-    #[arg(long, default_value_t = 1000)]
-    pub bootstrap: usize,
-    /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -60,41 +39,13 @@ pub fn run(a: ScoreArgs) -> Result<()> {
             a.predictions.len()
         )));
     }
-    let ds = read_dataset_from(&DatasetSource::resolve(&a.dataset, a.split.as_deref())?)?;
-    let duplicates = if a.duplicates == "last" {
-        Duplicates::Last
-    } else {
-        Duplicates::Error
-    };
-    let mut predictions = Vec::new();
+    let mut session = ScoreSession::open(a.options)?;
     for (k, path) in a.predictions.iter().enumerate() {
-        let from_manifest = || {
-            let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
-            let m: serde_json::Value = serde_json::from_str(&text).ok()?;
-            m.pointer("/config/model")?.as_str().map(str::to_string)
-        };
-        let name = a
-            .names
-            .get(k)
-            .cloned()
-            .or_else(from_manifest)
-            .unwrap_or_else(|| {
-                path.file_stem().map_or_else(
-                    || path.display().to_string(),
-                    |s| s.to_string_lossy().into_owned(),
-                )
-            });
-        predictions.push(read_predictions(
-            path,
-            name,
-            &ds,
-            duplicates,
-            a.explain_parse,
-        )?);
+        session.add_file(path, a.names.get(k).cloned(), a.explain_parse)?;
     }
     let mut out = Output::open(a.out.as_deref())?;
     if a.explain_parse {
-        for p in &predictions {
+        for p in &session.predictions {
             for (id, output, reading) in &p.readings {
                 let line = serde_json::json!({"model": p.name, "id": id, "output": output, "answer": reading.answer.as_str(), "how": reading.how});
                 out.put(format!("{line}\n").as_bytes())?;
@@ -102,16 +53,6 @@ pub fn run(a: ScoreArgs) -> Result<()> {
         }
         return out.finish();
     }
-    let report = score(
-        &ds,
-        &predictions,
-        &Options {
-            unparsed: a.unparsed,
-            missing: a.missing,
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-        },
-    );
-    out.put(exporter(a.format).render(&report).as_bytes())?;
+    out.put(exporter(a.format).render(&session.report()).as_bytes())?;
     out.finish()
 }

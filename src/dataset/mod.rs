@@ -8,7 +8,9 @@ pub mod corr2cause;
 pub mod corr2cause_csv;
 pub mod generate;
 pub mod lines;
+pub mod load;
 pub mod manifest;
+pub mod plan;
 pub mod record;
 pub mod source;
 
@@ -16,4 +18,5 @@ pub use audit::{audit, AuditReport};
 pub use config::Config;
 pub use corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
 pub use generate::{generate, Shard, Summary};
+pub use plan::{GenerateOptions, GeneratePlan};
 pub use source::DatasetSource;

@@ -13,6 +13,23 @@ pub const MAX_LABELLED_N: usize = 7;
 /// Largest `n` for which [`unlabelled_dags`] is allowed (2^21 masks at 7).
 pub const MAX_UNLABELLED_N: usize = 7;
 
+/// Checks that every DAG on `n` nodes can be listed (`labelled`) or counted (`count_only`) in
+/// reasonable time and memory: up to 7 nodes up to isomorphism, 6 labelled, 7 labelled counted.
+pub fn check_nodes(n: usize, labelled: bool, count_only: bool) -> Result<(), String> {
+    let max = match (labelled, count_only) {
+        (false, _) => MAX_UNLABELLED_N,
+        (true, false) => 6,
+        (true, true) => MAX_LABELLED_N,
+    };
+    if n > max {
+        return Err(format!(
+            "graph enumerate{} supports --nodes up to {max}, got {n}",
+            if labelled { " --labelled" } else { "" }
+        ));
+    }
+    Ok(())
+}
+
 /// Calls `f` with the parent sets of every labelled DAG on nodes `0..n`, each exactly once.
 ///
 /// Node `k` is added to every DAG on `0..k` with every parent set `P` and every child set `C` that

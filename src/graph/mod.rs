@@ -1,9 +1,10 @@
-//! Graphs: DAGs as bitsets, exhaustive enumeration and seeded random sampling.
+//! Graphs: DAGs as bitsets, exhaustive enumeration, seeded random sampling and the JSON codec.
 //!
 //! This is the lowest layer of corrcause; it knows nothing of independence or equivalence.
 
 mod dag;
 pub mod enumerate;
+pub mod json;
 mod nodeset;
 pub mod sample;
 

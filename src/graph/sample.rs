@@ -28,6 +28,23 @@ pub enum Sampler {
     Uniform,
 }
 
+impl Sampler {
+    /// The sampler named as `graph sample --sampler` names it (`er`, `edges`, `uniform`), with
+    /// its parameter: `edge_prob` for `er`, `edges` (required) for `edges`.
+    pub fn named(name: &str, edge_prob: f64, edges: Option<usize>) -> Result<Sampler, String> {
+        match name {
+            "er" => Ok(Sampler::ErdosRenyi { p: edge_prob }),
+            "edges" => edges
+                .map(|m| Sampler::Edges { m })
+                .ok_or_else(|| "--sampler edges needs --edges M".to_string()),
+            "uniform" => Ok(Sampler::Uniform),
+            other => Err(format!(
+                "unknown sampler {other:?} (one of er, edges, uniform)"
+            )),
+        }
+    }
+}
+
 /// Why a sampler cannot be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SampleError {

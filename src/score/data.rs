@@ -516,3 +516,51 @@ pub fn read_predictions(
         unparsed_examples,
     })
 }
+
+/// An answer handed over in memory (the Python `score(predictions={id: ...})`): raw text to
+/// read, or a decided value as in a prediction file's `prediction` field.
+#[derive(Clone, Debug)]
+pub enum Given {
+    Output(String),
+    Prediction(Value),
+}
+
+/// One model's answers given in memory, by item id; errors name the id.
+pub fn predictions_from_answers(
+    name: String,
+    ds: &Dataset,
+    given: Vec<(String, Given)>,
+    keep_readings: bool,
+) -> Result<Predictions> {
+    let mut answers: Vec<Option<Answer>> = vec![None; ds.items.len()];
+    let mut readings = Vec::new();
+    let mut unparsed_examples = Vec::new();
+    for (hint, (id, g)) in given.into_iter().enumerate() {
+        let item = ds.find(&id, hint).ok_or_else(|| {
+            Error::Usage(format!("prediction for {id:?}: not an item of the dataset"))
+        })?;
+        let answer = match g {
+            Given::Prediction(p) => answer::from_prediction(&p).ok_or_else(|| {
+                Error::Usage(format!("prediction for {id:?}: {p} is not 0/1, true/false, yes/no, valid/invalid or entailment/neutral/contradiction"))
+            })?,
+            Given::Output(output) => {
+                let reading = answer::read(&output);
+                let answer = reading.answer;
+                if answer == Answer::Unparsed && unparsed_examples.len() < 5 {
+                    unparsed_examples.push((id.clone(), output.clone()));
+                }
+                if keep_readings {
+                    readings.push((id, output, reading));
+                }
+                answer
+            }
+        };
+        answers[item as usize] = Some(answer);
+    }
+    Ok(Predictions {
+        name,
+        answers,
+        readings,
+        unparsed_examples,
+    })
+}

@@ -11,6 +11,7 @@ pub use group_key::{group_order, GroupKey};
 pub mod export;
 pub mod group_key;
 pub mod metrics;
+pub mod plan;
 
 use crate::causal::Relation;
 use answer::Answer;

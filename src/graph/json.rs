@@ -1,9 +1,9 @@
-//! The JSON-lines graph format of `corrcause graph`: one DAG per line, either
-//! `{"n": 4, "edges": [[2, 1], [3, 0]]}` (nodes `0..n-1`) or
+//! The JSON graph codec shared by every front end (`corrcause graph`, the Python `Dag.from_json`):
+//! one DAG per line, either `{"n": 4, "edges": [[2, 1], [3, 0]]}` (nodes `0..n-1`) or
 //! `{"nodes": ["A", "B"], "edges": [["A", "B"]]}`; output names nodes as the input did.
 
+use super::{Dag, DagError, MAX_NODES};
 use crate::error::{Error, Result, Source};
-use crate::graph::{Dag, DagError, MAX_NODES};
 use rayon::prelude::*;
 use serde_json::Value;
 use std::io::BufRead;
@@ -189,6 +189,30 @@ pub fn write_graph(out: &mut String, n: usize, edges: &[(usize, usize)]) {
     out.push_str(&n.to_string());
     out.push_str(",\"edges\":");
     Labels::indices(n).pairs(out, edges);
+    out.push_str("}\n");
+}
+
+/// A graph line in the input format, with names when given: `{"nodes": [...], "edges": [...]}`,
+/// else `{"n": N, "edges": [...]}`.
+pub fn write_named_graph(
+    out: &mut String,
+    n: usize,
+    names: Option<&[String]>,
+    edges: &[(usize, usize)],
+) {
+    let Some(names) = names else {
+        return write_graph(out, n, edges);
+    };
+    let labels = Labels(
+        names
+            .iter()
+            .map(|s| Value::from(s.as_str()).to_string())
+            .collect(),
+    );
+    out.push_str("{\"nodes\":");
+    labels.set(out, 0..n);
+    out.push_str(",\"edges\":");
+    labels.pairs(out, edges);
     out.push_str("}\n");
 }
 

@@ -1,0 +1,172 @@
+//! The session of `score`, shared by every front end: the dataset read once, each model's answers
+//! (prediction files, or answers handed over in memory by the Python `score`), then the report.
+
+use super::data::{
+    predictions_from_answers, read_dataset_from, read_predictions, Dataset, Duplicates, Given,
+    Predictions,
+};
+use super::{score, Missing, Options, Report, Unparsed};
+use crate::dataset::DatasetSource;
+use crate::error::Result;
+use std::path::{Path, PathBuf};
+
+/// Options of `score` (the command line's flags, the Python `score(dataset, predictions, **options)`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScoreOptions {
+    /// The dataset: a folder `corrcause generate` wrote, a corrcause JSONL file, or a Corr2Cause
+    /// CSV.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// The split of a dataset folder (default: test when it has splits; `all` for every split).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// What an unreadable answer counts as.
+    #[arg(long, value_enum, default_value_t = Unparsed::Wrong)]
+    pub unparsed: Unparsed,
+    /// What an item with no prediction counts as.
+    #[arg(long, value_enum, default_value_t = Missing::Wrong)]
+    pub missing: Missing,
+    /// Two predictions for one id: an error, or keep the last.
+    #[arg(long, value_parser = ["error", "last"], default_value = "error")]
+    pub duplicates: String,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// A dataset being scored and the answers of each model added so far.
+pub struct ScoreSession {
+    pub dataset: Dataset,
+    pub predictions: Vec<Predictions>,
+    options: ScoreOptions,
+}
+
+impl ScoreSession {
+    /// Reads the dataset of `options`.
+    pub fn open(options: ScoreOptions) -> Result<ScoreSession> {
+        Ok(ScoreSession {
+            dataset: read_dataset_from(&DatasetSource::resolve(
+                &options.dataset,
+                options.split.as_deref(),
+            )?)?,
+            predictions: Vec::new(),
+            options,
+        })
+    }
+
+    /// Adds a prediction file, named `name` or else as [`model_name`] says; `keep_readings` keeps
+    /// how every raw answer was read.
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        name: Option<String>,
+        keep_readings: bool,
+    ) -> Result<()> {
+        let duplicates = if self.options.duplicates == "last" {
+            Duplicates::Last
+        } else {
+            Duplicates::Error
+        };
+        let name = name.unwrap_or_else(|| model_name(path));
+        let p = read_predictions(path, name, &self.dataset, duplicates, keep_readings)?;
+        self.predictions.push(p);
+        Ok(())
+    }
+
+    /// Adds one model's answers given in memory, by item id.
+    pub fn add_answers(&mut self, name: String, answers: Vec<(String, Given)>) -> Result<()> {
+        let p = predictions_from_answers(name, &self.dataset, answers, false)?;
+        self.predictions.push(p);
+        Ok(())
+    }
+
+    /// The report over every model added.
+    pub fn report(&self) -> Report {
+        let o = &self.options;
+        score(
+            &self.dataset,
+            &self.predictions,
+            &Options {
+                unparsed: o.unparsed,
+                missing: o.missing,
+                bootstrap: o.bootstrap,
+                seed: o.seed,
+            },
+        )
+    }
+}
+
+/// The model a prediction file belongs to: the one named by the `manifest.json` beside it (as
+/// `corrcause run` and `merge` write), else the file stem.
+pub fn model_name(path: &Path) -> String {
+    let from_manifest = || {
+        let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
+        let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+        m.pointer("/config/model")?.as_str().map(str::to_string)
+    };
+    from_manifest().unwrap_or_else(|| {
+        path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dataset: PathBuf) -> ScoreOptions {
+        ScoreOptions {
+            dataset,
+            split: None,
+            unparsed: Unparsed::Wrong,
+            missing: Missing::Wrong,
+            duplicates: "error".into(),
+            bootstrap: 10,
+            seed: 0,
+        }
+    }
+
+    #[test]
+    fn answers_in_memory_and_in_a_file_score_alike() {
+        let dir = std::env::temp_dir().join(format!("corrcause-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ds = dir.join("d.jsonl");
+        let labels = [("a", 1), ("b", 0), ("c", 1), ("d", 0)];
+        let text: String = labels
+            .iter()
+            .map(|(id, l)| format!("{{\"id\":\"{id}\",\"label\":{l}}}\n"))
+            .collect();
+        std::fs::write(&ds, text).unwrap();
+        // a right, b wrong, c right (a decided value), d right: 3 of 4.
+        let given = vec![
+            ("a".to_string(), Given::Output("Yes".into())),
+            ("b".to_string(), Given::Output("Yes, it does.".into())),
+            ("c".to_string(), Given::Prediction(serde_json::json!(true))),
+            ("d".to_string(), Given::Prediction(serde_json::json!(0))),
+        ];
+        let preds = dir.join("model-x.jsonl");
+        std::fs::write(
+            &preds,
+            "{\"id\":\"a\",\"output\":\"Yes\"}\n{\"id\":\"b\",\"output\":\"Yes, it does.\"}\n{\"id\":\"c\",\"prediction\":true}\n{\"id\":\"d\",\"prediction\":0}\n",
+        )
+        .unwrap();
+        let mut s = ScoreSession::open(options(ds.clone())).unwrap();
+        s.add_answers("memory".into(), given).unwrap();
+        s.add_file(&preds, None, false).unwrap();
+        let report = s.report();
+        assert_eq!(report.models.len(), 2);
+        for m in &report.models {
+            assert_eq!(m.metrics["accuracy"].value, 0.75, "{}", m.name);
+        }
+        let names: Vec<&str> = report.models.iter().map(|m| m.name.as_str()).collect();
+        assert!(names.contains(&"memory") && names.contains(&"model-x"));
+        let unknown = vec![("z".to_string(), Given::Output("Yes".into()))];
+        let e = s.add_answers("m".into(), unknown).unwrap_err().to_string();
+        assert_eq!(e, "prediction for \"z\": not an item of the dataset");
+    }
+}
