@@ -2,6 +2,7 @@
 //! [`crate::text`] and [`crate::causal`].
 
 pub mod audit;
+pub mod card;
 pub mod config;
 pub mod corr2cause;
 pub mod corr2cause_csv;

@@ -8,6 +8,7 @@ pub mod data;
 /// Reading answers lives with the rest of the text; re-exported where the scorer uses it.
 pub use crate::text::answer;
 pub mod export;
+pub mod harness;
 pub mod metrics;
 
 use crate::causal::Relation;
