@@ -5,7 +5,8 @@
 # torch: lm-eval's API models and datasets need none).
 #
 #  1. `datasets.load_dataset(DIR)` on a generated folder: its splits, row counts and types.
-#  2. `corrcause export lm-eval` run by `lm_eval` with local-chat-completions and (a group of
+#  2. The Python answer reader the exported tasks carry against corrcause's (scripts/answer_parity.py);
+#     `corrcause export lm-eval` run by `lm_eval` with local-chat-completions and (a group of
 #     two namings) local-completions, and `corrcause export inspect` run by `inspect eval` (.eval
 #     log; .json log with --shots 2), all against scripts/fake_openai_server.py on 127.0.0.1; then `corrcause score` on
 #     each log, checked item by item by scripts/harness_check.py (prompts as `corrcause run`
@@ -68,8 +69,10 @@ assert [r["id"] for r in rows] == ds["test"]["id"] and [r["label"] for r in rows
 print(f"e2e-harness: load_dataset: splits {counts}, label a ClassLabel, every id and label as in the JSONL")
 PY
 
-# 2. The harnesses against the test server.
+# 2. The harnesses against the test server; first, the answer reader the tasks carry reads
+# texts as corrcause does.
 test_items="$work/data/test.jsonl"
+python3 scripts/answer_parity.py "$corrcause" "$test_items"
 words_items="$work/words/test.jsonl"
 cat "$test_items" "$words_items" >"$work/both.jsonl"
 "$corrcause" export lm-eval --dataset "$work/data" --out "$work/lm-eval" 2>/dev/null

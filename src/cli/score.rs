@@ -13,11 +13,13 @@ pub struct ScoreArgs {
     /// The dataset: a corrcause JSONL file or dataset directory, or a Corr2Cause CSV.
     #[arg(long)]
     pub dataset: PathBuf,
-    /// A prediction file (JSON lines with `id` and `output` or `prediction`); repeat for more models.
+    /// A prediction file (JSON lines with `id` and `output` or `prediction`), or a harness log
+    /// (lm-eval's samples_*.jsonl, inspect's .eval or .json); repeat for more models.
     #[arg(long = "predictions", required = true)]
     pub predictions: Vec<PathBuf>,
     /// A name for each prediction file, in order (default: the model named by the
-    /// `manifest.json` beside it, as `corrcause run` and `merge` write, else the file stem).
+    /// `manifest.json` beside it, as `corrcause run` and `merge` write, else the model a harness
+    /// log names, else the file stem).
     #[arg(long = "name")]
     pub names: Vec<String>,
     /// What an unreadable answer counts as.
@@ -73,6 +75,7 @@ pub fn run(a: ScoreArgs) -> Result<()> {
             .get(k)
             .cloned()
             .or_else(from_manifest)
+            .or_else(|| crate::score::harness::model_name(path))
             .unwrap_or_else(|| {
                 path.file_stem().map_or_else(
                     || path.display().to_string(),

@@ -85,6 +85,31 @@ pub fn read(path: &Path, kind: LogKind) -> Result<Vec<Answered>> {
     }
 }
 
+/// The model a harness log names: inspect's `eval.model`, or for lm-eval the folder it wrote the
+/// samples into (named after the model). `None` for corrcause's own files or when not found.
+pub fn model_name(path: &Path) -> Option<String> {
+    let model = |v: &Value| v.pointer("/eval/model")?.as_str().map(str::to_string);
+    match detect(path).ok()? {
+        LogKind::Predictions => None,
+        LogKind::LmEval => path
+            .parent()?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+        LogKind::InspectJson => {
+            model(&serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?)
+        }
+        LogKind::InspectEval => {
+            let archive = zip::Archive::new(std::fs::read(path).ok()?).ok()?;
+            ["header.json", "_journal/start.json"]
+                .iter()
+                .find_map(|name| {
+                    let member = archive.members.iter().find(|m| m.name == *name)?;
+                    model(&serde_json::from_slice(&archive.read(member).ok()?).ok()?)
+                })
+        }
+    }
+}
+
 /// The label a task row carries (`label` 0/1, or a Yes/No `target`).
 fn label_of(v: &Value) -> Option<u8> {
     match v.get("label").and_then(Value::as_u64) {
