@@ -1,5 +1,6 @@
 //! Reading what is scored: a dataset (corrcause JSONL, a dataset directory, or a Corr2Cause CSV)
-//! and prediction files. Every malformed line is an error naming the file and line.
+//! and prediction files (corrcause's JSON lines, or harness logs through [`super::harness`]).
+//! Every malformed line is an error naming the file and line.
 
 use super::answer::{self, Answer};
 use super::harness::{self, LogKind};
