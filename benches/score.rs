@@ -81,7 +81,7 @@ fn scoring(c: &mut Criterion) {
     let prompt = "Question: Suppose there is a closed system of 6 variables. ".repeat(8);
     for i in 0..100_000 {
         let answer = ["Yes", "No", "Answer: No"][i % 3];
-        let sample = serde_json::json!({"doc_id": i, "doc": {"id": format!("i{i}"), "prompt": prompt, "target": "No", "task": "corrcause"}, "target": "No", "arguments": {"gen_args_0": {"arg_0": [prompt], "arg_1": {"until": [], "max_gen_toks": 16}}}, "resps": [[answer]], "filtered_resps": [answer], "filter": "none", "metrics": ["acc", "f1", "mcc"], "acc": 1.0});
+        let sample = serde_json::json!({"doc_id": i, "doc": {"id": format!("i{i}"), "prompt": prompt, "task": "corrcause"}, "target": "No", "arguments": {"gen_args_0": {"arg_0": [prompt], "arg_1": {"until": [], "max_gen_toks": 16}}}, "resps": [[answer]], "filtered_resps": [answer], "filter": "none", "metrics": ["acc", "f1", "mcc"], "acc": 1.0});
         writeln!(w, "{sample}").unwrap();
     }
     drop(w);

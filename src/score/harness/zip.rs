@@ -161,29 +161,41 @@ impl Archive {
 mod tests {
     use super::*;
 
-    /// A stored-only archive, built by hand as the format describes it.
-    fn stored(files: &[(&str, &[u8])]) -> Vec<u8> {
+    /// An archive built by hand as the format describes it; each member stored (method 0) or
+    /// deflated (8).
+    fn build(files: &[(&str, &[u8], u16)]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut dir = Vec::new();
-        for (name, data) in files {
+        for &(name, plain, method) in files {
+            let packed = if method == 8 {
+                use std::io::Write;
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(plain).unwrap();
+                e.finish().unwrap()
+            } else {
+                plain.to_vec()
+            };
+            let data = &packed;
+            let method = method.to_le_bytes();
             let offset = out.len() as u32;
             let crc = 0u32; // not checked by the reader
             let mut header = Vec::new();
             header.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-            header.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            header.extend_from_slice(&[20, 0, 0, 0, method[0], method[1], 0, 0, 0, 0]);
             header.extend_from_slice(&crc.to_le_bytes());
             header.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            header.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            header.extend_from_slice(&(plain.len() as u32).to_le_bytes());
             header.extend_from_slice(&(name.len() as u16).to_le_bytes());
             header.extend_from_slice(&0u16.to_le_bytes());
             out.extend_from_slice(&header);
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(data);
             dir.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-            dir.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            dir.extend_from_slice(&[20, 0, 20, 0, 0, 0, method[0], method[1], 0, 0, 0, 0]);
             dir.extend_from_slice(&crc.to_le_bytes());
             dir.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            dir.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            dir.extend_from_slice(&(plain.len() as u32).to_le_bytes());
             dir.extend_from_slice(&(name.len() as u16).to_le_bytes());
             dir.extend_from_slice(&[0; 12]);
             dir.extend_from_slice(&offset.to_le_bytes());
@@ -202,13 +214,17 @@ mod tests {
     }
 
     #[test]
-    fn reads_stored_members_and_refuses_what_is_not_a_zip() {
-        let archive = Archive::new(stored(&[("a.json", b"{}"), ("b/c.json", b"[1]")])).unwrap();
+    fn reads_stored_and_deflated_members_and_refuses_what_is_not_a_zip() {
+        // (Zstandard members are read in tests/harness.rs, from a log inspect wrote.)
+        let text = b"{\"id\": \"n2-p00000-A-B-parent\"} ".repeat(50);
+        let archive = Archive::new(build(&[("a.json", b"{}", 0), ("b/c.json", &text, 8)])).unwrap();
         let names: Vec<&str> = archive.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["a.json", "b/c.json"]);
-        assert_eq!(archive.read(&archive.members[1]).unwrap(), b"[1]");
+        assert_eq!(archive.read(&archive.members[0]).unwrap(), b"{}");
+        assert_eq!(archive.read(&archive.members[1]).unwrap(), text);
+        assert!(archive.members[1].compressed < text.len() as u64);
         assert!(Archive::new(b"not a zip".to_vec()).is_err());
-        let mut cut = stored(&[("a.json", b"{}")]);
+        let mut cut = build(&[("a.json", b"{}", 0)]);
         cut.truncate(cut.len() - 30);
         assert!(Archive::new(cut).is_err());
     }
