@@ -3,6 +3,10 @@
 //!
 //! Run: `cargo bench --bench score`. The setup writes a synthetic dataset (11,112 premises of 90
 //! items, 17% valid) and raw-text predictions (80% right) to a temporary directory.
+//!
+//! `harness_log`: 100,000 samples of an lm-evaluation-harness log (`--log_samples` lines of about
+//! 1.2 kB, as `corrcause export lm-eval` tasks make them) read and matched to the million-item
+//! dataset in under 2 s.
 
 use corrcause::score::data::{read_dataset, read_predictions, Duplicates};
 use corrcause::score::{score, Missing, Options, Unparsed};
@@ -70,6 +74,25 @@ fn scoring(c: &mut Criterion) {
             let report = score(&ds, &p, &options);
             (ds, p, report)
         })
+    });
+    group.finish();
+    let log = data.with_file_name("samples_corrcause.jsonl");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
+    let prompt = "Question: Suppose there is a closed system of 6 variables. ".repeat(8);
+    for i in 0..100_000 {
+        let answer = ["Yes", "No", "Answer: No"][i % 3];
+        let sample = serde_json::json!({"doc_id": i, "doc": {"id": format!("i{i}"), "prompt": prompt, "task": "corrcause"}, "target": "No", "arguments": {"gen_args_0": {"arg_0": [prompt], "arg_1": {"until": [], "max_gen_toks": 16}}}, "resps": [[answer]], "filtered_resps": [answer], "filter": "none", "metrics": ["acc", "f1", "mcc"], "acc": 1.0});
+        writeln!(w, "{sample}").unwrap();
+    }
+    drop(w);
+    let ds = read_dataset(&data).unwrap();
+    let mut group = c.benchmark_group("score");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("harness_log", |b| {
+        b.iter(|| read_predictions(&log, "m".into(), &ds, Duplicates::Error, false).unwrap())
     });
     group.finish();
     std::fs::remove_dir_all(data.parent().unwrap()).unwrap();

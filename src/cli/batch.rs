@@ -15,6 +15,11 @@ use std::path::PathBuf;
 pub enum ExportCommand {
     /// One OpenAI Batch API request per item (JSONL with custom_id, method, url, body).
     Batch(ExportBatchArgs),
+    /// An lm-evaluation-harness task folder (`lm_eval --include_path DIR --tasks corrcause`).
+    #[command(name = "lm-eval")]
+    LmEval(super::harness::HarnessExportArgs),
+    /// An inspect_ai task (`inspect eval DIR/corrcause.py`).
+    Inspect(super::harness::HarnessExportArgs),
 }
 
 /// What `import` reads.
@@ -59,7 +64,13 @@ pub struct ImportBatchArgs {
 
 /// Runs `corrcause export ...`.
 pub fn run_export(command: ExportCommand) -> Result<()> {
-    let ExportCommand::Batch(a) = command;
+    let a = match command {
+        ExportCommand::Batch(a) => a,
+        ExportCommand::LmEval(a) => return super::harness::run(super::harness::Harness::LmEval, a),
+        ExportCommand::Inspect(a) => {
+            return super::harness::run(super::harness::Harness::Inspect, a)
+        }
+    };
     let model = if a.model.starts_with("openai:") {
         parse_spec(&a.model).map_err(Error::Usage)?.0
     } else {

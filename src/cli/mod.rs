@@ -5,6 +5,7 @@ mod audit;
 mod batch;
 mod generate;
 mod graph;
+mod harness;
 mod merge;
 mod run;
 mod score;
@@ -39,7 +40,8 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Join the shards of a dataset or of a run into exactly what one process writes.
     Merge(merge::MergeArgs),
-    /// Write requests for a provider's batch endpoint (OpenAI Batch API JSONL).
+    /// Write requests for a provider's batch endpoint (OpenAI Batch API JSONL), or the dataset as
+    /// an lm-evaluation-harness or inspect_ai task.
     #[command(subcommand)]
     Export(batch::ExportCommand),
     /// Turn a provider's batch results into predictions for `corrcause score`.

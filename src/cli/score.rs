@@ -12,11 +12,13 @@ use std::path::PathBuf;
 pub struct ScoreArgs {
     #[command(flatten)]
     pub options: ScoreOptions,
-    /// A prediction file (JSON lines with `id` and `output` or `prediction`); repeat for more models.
+    /// A prediction file (JSON lines with `id` and `output` or `prediction`), or a harness log
+    /// (lm-eval's samples_*.jsonl, inspect's .eval or .json); repeat for more models.
     #[arg(long = "predictions", required = true)]
     pub predictions: Vec<PathBuf>,
     /// A name for each prediction file, in order (default: the model named by the
-    /// `manifest.json` beside it, as `corrcause run` and `merge` write, else the file stem).
+    /// `manifest.json` beside it, as `corrcause run` and `merge` write, else the model a harness
+    /// log names, else the file stem).
     #[arg(long = "name")]
     pub names: Vec<String>,
     /// Report format.

@@ -755,6 +755,10 @@ pub fn generate(
         "files": file_entries,
     });
     paths.push(super::manifest::write(out_dir, &manifest)?);
+    // A shard is not a dataset to load on its own; `merge` joins shards into one.
+    if shard.is_none() && config.format != Format::Csv {
+        paths.push(super::card::write(out_dir, &manifest)?);
+    }
     Ok(Summary {
         premises: range.len(),
         items,

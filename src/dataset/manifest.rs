@@ -238,5 +238,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
     }
     merged["files"] = Value::Array(entries);
     files.push(write(out, &merged)?);
+    // A whole dataset again: its card, as `generate` writes it unsharded.
+    let is_dataset = merged.pointer("/counts/by_relation").is_some()
+        && files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "jsonl"));
+    if is_dataset {
+        files.push(super::card::write(out, &merged)?);
+    }
     Ok(Merged { shards: n, files })
 }

@@ -3,6 +3,7 @@
 //! into the files commands read. Built on [`crate::text`] and [`crate::causal`].
 
 pub mod audit;
+pub mod card;
 pub mod config;
 pub mod corr2cause;
 pub mod corr2cause_csv;

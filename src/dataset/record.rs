@@ -7,6 +7,10 @@
 
 use crate::causal::{Label3, Relation};
 
+/// Record fields that name a variant of the data (naming, wording, premise form, ...); the
+/// scorer breaks its metrics down by each one a dataset carries.
+pub const VARIANT_FIELDS: [&str; 5] = ["names", "style", "premise_form", "order", "variant"];
+
 /// Appends `s` as a JSON string literal.
 pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod batch;
 pub mod cache;
 pub mod command;
+pub mod export;
 pub mod journal;
 pub mod openai;
 pub mod progress;

@@ -1,7 +1,9 @@
 //! Reading what is scored: a dataset (corrcause JSONL, a dataset directory, or a Corr2Cause CSV)
-//! and prediction files. Every malformed line is an error naming the file and line.
+//! and prediction files (corrcause's JSON lines, or harness logs through [`super::harness`]).
+//! Every malformed line is an error naming the file and line.
 
 use super::answer::{self, Answer};
+use super::harness::{self, LogKind};
 use crate::causal::Relation;
 use crate::dataset::lines::for_each_line_batch;
 use crate::dataset::source::{DatasetSource, Form};
@@ -41,9 +43,7 @@ pub struct PremiseFacts {
     pub separable: Vec<(u16, u16)>,
 }
 
-/// Record fields that name a variant of the data (naming, wording, premise form, ...); the
-/// scorer breaks its metrics down by each one a dataset carries.
-pub const VARIANT_FIELDS: [&str; 5] = ["names", "style", "premise_form", "order", "variant"];
+pub use crate::dataset::record::VARIANT_FIELDS;
 
 /// A fast hash for item ids (FxHash's multiply-rotate; ids are not adversarial).
 #[derive(Default, Clone, Copy)]
@@ -414,8 +414,8 @@ pub struct Predictions {
 }
 
 /// Reads a prediction file: JSON lines with `id` and `output` (raw text) or `prediction` (which
-/// wins when both are given),
-/// a batch at a time.
+/// wins when both are given), a batch at a time; or a harness log ([`harness`]: lm-eval samples,
+/// inspect `.eval` or `.json`), recognised by its content.
 pub fn read_predictions(
     path: &Path,
     name: String,
@@ -439,20 +439,12 @@ pub fn read_predictions(
         #[serde(default)]
         prediction: Option<Value>,
     }
+    let kind = harness::detect(path)?;
+    if kind != LogKind::Predictions {
+        return from_harness_log(path, kind, name, ds, duplicates, keep_readings);
+    }
     let source = Source::File(path.to_path_buf());
-    let mut answers: Vec<Option<Answer>> = vec![None; ds.items.len()];
-    let mut seen_line: Vec<u32> = vec![0; ds.items.len()];
-    let mut readings = Vec::new();
-    let mut unparsed_examples = Vec::new();
-    // (item, answer, the raw output and its reading when kept, the id when kept)
-    type Parsed = (
-        u32,
-        Answer,
-        Option<(String, answer::Reading)>,
-        Option<String>,
-    );
-    // The id of an item, for the rare message that needs it (a reverse look-up).
-    let id_of = |item: u32| ds.ids[item as usize].to_string();
+    let mut collected = Collected::new(ds, keep_readings);
     for_each_line_batch(path, &source, |batch| {
         let parsed: Vec<Result<Parsed>> = batch
             .par_iter()
@@ -467,7 +459,7 @@ pub fn read_predictions(
                     }
                     None => return Err(Error::input(&source, line, Some("id"), "missing (every prediction names the item it answers)")),
                 };
-                let item = ds.find(id, line - 1).ok_or_else(|| Error::input(&source, line, Some("id"), format!("{id:?} is not an item of the dataset")))?;
+                let item = find_item(ds, id, line - 1, &source, line)?;
                 // A decided `prediction` (e.g. from answer log-probabilities) wins over the raw text.
                 if let Some(p) = &v.prediction {
                     return match answer::from_prediction(p) {
@@ -476,44 +468,36 @@ pub fn read_predictions(
                     };
                 }
                 match v.output.as_deref() {
-                    Some(output) => {
-                        let reading = answer::read(output);
-                        let answer = reading.answer;
-                        let keep = keep_readings || answer == Answer::Unparsed;
-                        Ok((item, answer, keep.then(|| (output.to_string(), reading)), keep.then(|| id.to_string())))
-                    }
+                    Some(output) => Ok(read_output(item, id, output, keep_readings)),
                     None => Err(Error::input(&source, line, None, "needs `output` (raw text) or `prediction`")),
                 }
             })
             .collect();
         for (&(line, _), p) in batch.iter().zip(parsed) {
-            let (item, answer, raw, id) = p?;
-            if seen_line[item as usize] != 0 && duplicates == Duplicates::Error {
-                return Err(Error::input(
-                    &source,
-                    line,
-                    Some("id"),
-                    format!("{:?} was already answered on line {} (use --duplicates last to keep the last answer)", id_of(item), seen_line[item as usize]),
-                ));
-            }
-            seen_line[item as usize] = line as u32;
-            answers[item as usize] = Some(answer);
-            if let (Some((output, reading)), Some(id)) = (raw, id) {
-                if answer == Answer::Unparsed && unparsed_examples.len() < 5 {
-                    unparsed_examples.push((id.clone(), output.clone()));
-                }
-                if keep_readings {
-                    readings.push((id, output, reading));
-                }
-            }
+            collected.add(p?, &source, line, duplicates)?;
         }
         Ok(())
     })?;
-    Ok(Predictions {
-        name,
-        answers,
-        readings,
-        unparsed_examples,
+    Ok(collected.finish(name))
+}
+
+/// (item, answer, the raw output and its reading when kept, the id when kept)
+type Parsed = (
+    u32,
+    Answer,
+    Option<(String, answer::Reading)>,
+    Option<String>,
+);
+
+/// The index of the item `id`, or an error naming the line that asks for an unknown one.
+fn find_item(ds: &Dataset, id: &str, hint: usize, source: &Source, line: usize) -> Result<u32> {
+    ds.find(id, hint).ok_or_else(|| {
+        Error::input(
+            source,
+            line,
+            Some("id"),
+            format!("{id:?} is not an item of the dataset"),
+        )
     })
 }
 
@@ -563,4 +547,121 @@ pub fn predictions_from_answers(
         readings,
         unparsed_examples,
     })
+}
+
+/// Reads a raw output; keeps it (and the id) when asked to, or when it cannot be read.
+fn read_output(item: u32, id: &str, output: &str, keep_readings: bool) -> Parsed {
+    let reading = answer::read(output);
+    let answer = reading.answer;
+    let keep = keep_readings || answer == Answer::Unparsed;
+    (
+        item,
+        answer,
+        keep.then(|| (output.to_string(), reading)),
+        keep.then(|| id.to_string()),
+    )
+}
+
+/// Answers gathered in file order, refusing or replacing a second answer to an item.
+struct Collected<'a> {
+    ds: &'a Dataset,
+    keep_readings: bool,
+    answers: Vec<Option<Answer>>,
+    seen_line: Vec<u32>,
+    readings: Vec<(String, String, answer::Reading)>,
+    unparsed_examples: Vec<(String, String)>,
+}
+
+impl<'a> Collected<'a> {
+    fn new(ds: &'a Dataset, keep_readings: bool) -> Self {
+        Collected {
+            ds,
+            keep_readings,
+            answers: vec![None; ds.items.len()],
+            seen_line: vec![0; ds.items.len()],
+            readings: Vec::new(),
+            unparsed_examples: Vec::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        (item, answer, raw, id): Parsed,
+        source: &Source,
+        line: usize,
+        duplicates: Duplicates,
+    ) -> Result<()> {
+        let i = item as usize;
+        if self.seen_line[i] != 0 && duplicates == Duplicates::Error {
+            return Err(Error::input(
+                source,
+                line,
+                Some("id"),
+                format!("{:?} was already answered on line {} (use --duplicates last to keep the last answer)", &*self.ds.ids[i], self.seen_line[i]),
+            ));
+        }
+        self.seen_line[i] = line as u32;
+        self.answers[i] = Some(answer);
+        if let (Some((output, reading)), Some(id)) = (raw, id) {
+            if answer == Answer::Unparsed && self.unparsed_examples.len() < 5 {
+                self.unparsed_examples.push((id.clone(), output.clone()));
+            }
+            if self.keep_readings {
+                self.readings.push((id, output, reading));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, name: String) -> Predictions {
+        Predictions {
+            name,
+            answers: self.answers,
+            readings: self.readings,
+            unparsed_examples: self.unparsed_examples,
+        }
+    }
+}
+
+/// Predictions from a harness log ([`harness`]): each answer matched to its item by id and read
+/// by corrcause's answer reader; a label that differs from the dataset's means the log was made
+/// from another dataset.
+fn from_harness_log(
+    path: &Path,
+    kind: LogKind,
+    name: String,
+    ds: &Dataset,
+    duplicates: Duplicates,
+    keep_readings: bool,
+) -> Result<Predictions> {
+    let mut collected = Collected::new(ds, keep_readings);
+    for (k, a) in harness::read(path, kind)?.into_iter().enumerate() {
+        let item = ds.find(&a.id, k).ok_or_else(|| {
+            Error::input(
+                &a.source,
+                a.line,
+                Some("id"),
+                format!(
+                    "{:?} is not an item of the dataset (is the log from another dataset?)",
+                    a.id
+                ),
+            )
+        })?;
+        let label = ds.items[item as usize].label;
+        if a.label.is_some_and(|l| l != label) {
+            return Err(Error::input(
+                &a.source,
+                a.line,
+                Some("label"),
+                format!(
+                    "item {:?} has label {} in the log but {label} in the dataset: the log was made from another dataset",
+                    a.id,
+                    a.label.unwrap_or_default()
+                ),
+            ));
+        }
+        let parsed = read_output(item, &a.id, &a.output, keep_readings);
+        collected.add(parsed, &a.source, a.line, duplicates)?;
+    }
+    Ok(collected.finish(name))
 }

@@ -10,6 +10,7 @@ pub use crate::text::answer;
 pub use group_key::{group_order, GroupKey};
 pub mod export;
 pub mod group_key;
+pub mod harness;
 pub mod metrics;
 pub mod plan;
 

@@ -100,19 +100,21 @@ impl ScoreSession {
 }
 
 /// The model a prediction file belongs to: the one named by the `manifest.json` beside it (as
-/// `corrcause run` and `merge` write), else the file stem.
+/// `corrcause run` and `merge` write), else the model a harness log names, else the file stem.
 pub fn model_name(path: &Path) -> String {
     let from_manifest = || {
         let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
         let m: serde_json::Value = serde_json::from_str(&text).ok()?;
         m.pointer("/config/model")?.as_str().map(str::to_string)
     };
-    from_manifest().unwrap_or_else(|| {
-        path.file_stem().map_or_else(
-            || path.display().to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        )
-    })
+    from_manifest()
+        .or_else(|| super::harness::model_name(path))
+        .unwrap_or_else(|| {
+            path.file_stem().map_or_else(
+                || path.display().to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            )
+        })
 }
 
 #[cfg(test)]
