@@ -4,6 +4,8 @@ use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::score::data::{read_dataset, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
+use crate::score::graph::data::{is_graph_dataset, read_graph_dataset, read_graph_predictions};
+use crate::score::graph::{report as graph_report, score_graph};
 use crate::score::{score, Missing, Options, Unparsed};
 use clap::Args;
 use std::path::PathBuf;
@@ -55,6 +57,9 @@ pub fn run(a: ScoreArgs) -> Result<()> {
             a.predictions.len()
         )));
     }
+    if is_graph_dataset(&a.dataset)? {
+        return run_graph(&a);
+    }
     let ds = read_dataset(&a.dataset)?;
     let duplicates = if a.duplicates == "last" {
         Duplicates::Last
@@ -63,22 +68,7 @@ pub fn run(a: ScoreArgs) -> Result<()> {
     };
     let mut predictions = Vec::new();
     for (k, path) in a.predictions.iter().enumerate() {
-        let from_manifest = || {
-            let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
-            let m: serde_json::Value = serde_json::from_str(&text).ok()?;
-            m.pointer("/config/model")?.as_str().map(str::to_string)
-        };
-        let name = a
-            .names
-            .get(k)
-            .cloned()
-            .or_else(from_manifest)
-            .unwrap_or_else(|| {
-                path.file_stem().map_or_else(
-                    || path.display().to_string(),
-                    |s| s.to_string_lossy().into_owned(),
-                )
-            });
+        let name = model_name(&a, k, path);
         predictions.push(read_predictions(
             path,
             name,
@@ -108,5 +98,67 @@ pub fn run(a: ScoreArgs) -> Result<()> {
         },
     );
     out.put(exporter(a.format).render(&report).as_bytes())?;
+    out.finish()
+}
+
+/// The name of the `k`-th prediction file: `--name`, else the model named by the
+/// `manifest.json` beside it (as `corrcause run` and `merge` write), else the file stem.
+fn model_name(a: &ScoreArgs, k: usize, path: &std::path::Path) -> String {
+    let from_manifest = || {
+        let text = std::fs::read_to_string(path.with_file_name("manifest.json")).ok()?;
+        let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+        m.pointer("/config/model")?.as_str().map(str::to_string)
+    };
+    a.names
+        .get(k)
+        .cloned()
+        .or_else(from_manifest)
+        .unwrap_or_else(|| {
+            path.file_stem().map_or_else(
+                || path.display().to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            )
+        })
+}
+
+/// `corrcause score` on graph items: the causal-discovery metrics.
+fn run_graph(a: &ScoreArgs) -> Result<()> {
+    let ds = read_graph_dataset(&a.dataset)?;
+    let mut predictions = Vec::new();
+    for (k, path) in a.predictions.iter().enumerate() {
+        predictions.push(read_graph_predictions(
+            path,
+            model_name(a, k, path),
+            &ds,
+            a.duplicates == "last",
+            a.explain_parse,
+        )?);
+    }
+    let mut out = Output::open(a.out.as_deref())?;
+    if a.explain_parse {
+        for p in &predictions {
+            for (id, output, reading) in &p.readings {
+                let item = &ds.items[ds.index[id.as_str()] as usize];
+                let (answer, why) = match &reading.answer {
+                    Ok(g) => (g.to_json(&item.variables), serde_json::Value::Null),
+                    Err(e) => (serde_json::Value::Null, serde_json::json!(e)),
+                };
+                let line = serde_json::json!({"model": p.name, "id": id, "output": output, "answer": answer, "how": reading.how, "unparsed": why});
+                out.put(format!("{line}\n").as_bytes())?;
+            }
+        }
+        return out.finish();
+    }
+    let report = score_graph(
+        &ds,
+        &predictions,
+        &Options {
+            unparsed: a.unparsed,
+            missing: a.missing,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+        },
+    );
+    out.put(graph_report::render(&report, a.format).as_bytes())?;
     out.finish()
 }

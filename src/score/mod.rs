@@ -8,6 +8,7 @@ pub mod data;
 /// Reading answers lives with the rest of the text; re-exported where the scorer uses it.
 pub use crate::text::answer;
 pub mod export;
+pub mod graph;
 pub mod metrics;
 
 use crate::causal::Relation;
@@ -147,7 +148,8 @@ const DIMENSIONS: usize = 4 + data::VARIANT_FIELDS.len();
 /// One bootstrap resample: per model the confusion of every slot, and the 3x3 matrix.
 type Resampled = (Vec<Vec<Confusion>>, Vec<Option<[u64; 9]>>);
 
-fn mec_bucket(size: u64) -> &'static str {
+/// The MEC-size group of the breakdowns.
+pub(crate) fn mec_bucket(size: u64) -> &'static str {
     match size {
         0..=1 => "1",
         2 => "2",
