@@ -4,36 +4,13 @@
 
 mod common;
 
-use common::{all_dags, corrcause, temp_dir, Naive};
+use common::{all_dags, corrcause, generate_graph, temp_dir, Naive};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 fn generate(dir: &Path, args: &[&str]) -> Vec<Value> {
-    let mut all = vec![
-        "generate",
-        "--task",
-        "graph",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    let out = corrcause(&all);
-    assert!(
-        out.status.success(),
-        "generate {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut records = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "jsonl") {
-            for line in std::fs::read_to_string(&path).unwrap().lines() {
-                records.push(serde_json::from_str(line).unwrap());
-            }
-        }
-    }
-    records
+    generate_graph(dir, args)
 }
 
 /// The independence model of `g`: for every pair `x < y` and every set of the other nodes,

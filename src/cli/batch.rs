@@ -60,10 +60,16 @@ pub fn run_export(command: ExportCommand) -> Result<()> {
         a.model.clone()
     };
     let prompt = a.prompt.prompt()?;
+    let graph = crate::score::graph::data::is_graph_dataset(&a.dataset)?;
+    if graph && a.prompt.shots > 0 {
+        return Err(Error::Usage(
+            "--shots puts worked yes/no examples first; graph items take no shots".into(),
+        ));
+    }
     let shots = a.prompt.shots(&a.dataset, a.seed)?;
     let settings = a
         .request
-        .settings(&prompt)
+        .settings(&prompt, graph)
         .map_err(|e| Error::Usage(format!("--model {}: {e}", a.model)))?;
     let n = export(
         std::slice::from_ref(&a.dataset),

@@ -35,10 +35,7 @@ pub fn export(
         for (i, line) in reader.lines().enumerate() {
             let text = line.map_err(|e| Error::io(path.display(), e))?;
             let item = super::parse_item(&source, i + 1, &text)?;
-            let mut body = settings.body(
-                model,
-                &prompt.render_with_shots(shots, &item.premise, &item.hypothesis),
-            );
+            let mut body = settings.body(model, &prompt.render_item(shots, &item));
             if let Some(b) = body.as_object_mut() {
                 b.remove("stream"); // the Batch API takes no stream field
             }
