@@ -66,16 +66,37 @@ pub fn read(output: &str, variables: &[String]) -> GraphReading {
     };
     let how = format!("{} ({} edges written)", block.form, block.edges.len());
     GraphReading {
-        answer: resolve(&block.edges, variables),
+        answer: resolve(as_str(&block.edges), variables),
         how,
     }
+}
+
+fn as_str(edges: &[RawEdge]) -> impl Iterator<Item = (&str, Mark, &str)> {
+    edges.iter().map(|(a, m, b)| (a.as_str(), *m, b.as_str()))
+}
+
+/// A graph given as named pairs (a dataset's `target`): directed `(from, to)` and undirected.
+pub fn from_pairs<'a>(
+    directed: impl IntoIterator<Item = (&'a str, &'a str)>,
+    undirected: impl IntoIterator<Item = (&'a str, &'a str)>,
+    variables: &[String],
+) -> Result<GraphAnswer, String> {
+    let edges = directed
+        .into_iter()
+        .map(|(a, b)| (a, Mark::Forward, b))
+        .chain(
+            undirected
+                .into_iter()
+                .map(|(a, b)| (a, Mark::Undirected, b)),
+        );
+    resolve(edges, variables)
 }
 
 /// Reads a decided prediction given as JSON (`{"directed", "undirected"}` or an edge list).
 pub fn read_value(v: &Value, variables: &[String]) -> GraphReading {
     match json_graph(v) {
         Some(edges) => GraphReading {
-            answer: resolve(&edges, variables),
+            answer: resolve(as_str(&edges), variables),
             how: "JSON prediction".into(),
         },
         None => GraphReading {
@@ -103,7 +124,10 @@ impl GraphAnswer {
 }
 
 /// The edges over variable indices, or why they are not a graph over `variables`.
-fn resolve(edges: &[RawEdge], variables: &[String]) -> Result<GraphAnswer, String> {
+fn resolve<'a>(
+    edges: impl IntoIterator<Item = (&'a str, Mark, &'a str)>,
+    variables: &[String],
+) -> Result<GraphAnswer, String> {
     let index = |name: &str| -> Result<u16, String> {
         if let Some(i) = variables.iter().position(|v| v == name) {
             return Ok(i as u16);
@@ -126,7 +150,7 @@ fn resolve(edges: &[RawEdge], variables: &[String]) -> Result<GraphAnswer, Strin
     for (a, mark, b) in edges {
         let (x, y) = (index(a)?, index(b)?);
         if x == y {
-            return Err(format!("{a} {} {b} is a self-loop", arrow(*mark)));
+            return Err(format!("{a} {} {b} is a self-loop", arrow(mark)));
         }
         let (from, to) = match mark {
             Mark::Forward => (x, y),

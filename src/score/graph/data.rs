@@ -111,8 +111,8 @@ pub fn read_graph_dataset(path: &Path) -> Result<GraphDataset> {
         premise_id: Option<Cow<'a, str>>,
         #[serde(default)]
         variables: Option<Vec<String>>,
-        #[serde(default)]
-        target: Option<Value>,
+        #[serde(borrow, default)]
+        target: Option<TargetRow<'a>>,
         #[serde(default)]
         mec_size: Option<u64>,
         #[serde(borrow, default)]
@@ -127,6 +127,14 @@ pub fn read_graph_dataset(path: &Path) -> Result<GraphDataset> {
         order: Option<Cow<'a, str>>,
         #[serde(borrow, default)]
         variant: Option<Cow<'a, str>>,
+    }
+    /// A target as written: named pairs.
+    #[derive(serde::Deserialize)]
+    struct TargetRow<'a> {
+        #[serde(borrow)]
+        directed: Vec<[Cow<'a, str>; 2]>,
+        #[serde(borrow)]
+        undirected: Vec<[Cow<'a, str>; 2]>,
     }
     let mut ds = GraphDataset {
         items: Vec::new(),
@@ -176,8 +184,17 @@ pub fn read_graph_dataset(path: &Path) -> Result<GraphDataset> {
                         .target
                         .as_ref()
                         .ok_or_else(|| err("target", "missing".into()))?;
-                    let reading = graph_answer::read_value(target, &variables);
-                    let g = reading.answer.map_err(|e| err("target", e))?;
+                    fn pairs<'b>(
+                        l: &'b [[Cow<'_, str>; 2]],
+                    ) -> impl Iterator<Item = (&'b str, &'b str)> {
+                        l.iter().map(|[x, y]| (&**x, &**y))
+                    }
+                    let g = graph_answer::from_pairs(
+                        pairs(&target.directed),
+                        pairs(&target.undirected),
+                        &variables,
+                    )
+                    .map_err(|e| err("target", e))?;
                     Ok((row, variables.clone(), marks(variables.len(), &g)))
                 })
                 .collect();

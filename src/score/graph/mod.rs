@@ -25,7 +25,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The metrics of the graph task, in report order.
 pub const GRAPH_METRICS: [&str; 9] = [
@@ -368,64 +368,99 @@ pub fn score_graph(
     let slots = 1 + group_index.len();
     let tallies: Vec<Vec<Option<Tally>>> =
         predictions.iter().map(|p| item_tallies(ds, p, o)).collect();
-    // Per model, premise-major flat tallies: premise p owns entries offsets[p]..offsets[p+1].
-    struct Flat {
+    // Items with the same slots form a combination (few: N x split x MEC bucket x variants);
+    // a resample sums premises into combinations, then combinations into slots.
+    let mut combo_index: HashMap<&[u16], u16> = HashMap::new();
+    let mut combos: Vec<&[u16]> = Vec::new();
+    let combo_of: Vec<u16> = slots_of
+        .iter()
+        .map(|set| {
+            *combo_index.entry(set.as_slice()).or_insert_with(|| {
+                combos.push(set);
+                (combos.len() - 1) as u16
+            })
+        })
+        .collect();
+    // Per model, premise-major rows: premise p owns rows offsets[p]..offsets[p+1], one per
+    // combination among its items (usually one row: one item per premise), each with its summed
+    // tally (u32, padded to 12 lanes). Kept small so that every bootstrap resample streams a
+    // few bytes per premise.
+    const LANES: usize = 12;
+    type Row = ([u32; LANES], u16);
+    struct Rows {
         offsets: Vec<u32>,
-        slot: Vec<u16>,
-        counts: Vec<[u64; FIELDS]>,
+        rows: Vec<Row>,
     }
     let mut items_of_premise: Vec<Vec<u32>> = vec![Vec::new(); premises];
     for (i, item) in ds.items.iter().enumerate() {
         items_of_premise[item.premise as usize].push(i as u32);
     }
-    let flat: Vec<Flat> = tallies
+    let flat: Vec<Rows> = tallies
         .par_iter()
         .map(|t| {
-            let mut f = Flat {
+            let mut f = Rows {
                 offsets: Vec::with_capacity(premises + 1),
-                slot: Vec::new(),
-                counts: Vec::new(),
+                rows: Vec::with_capacity(premises),
             };
             f.offsets.push(0);
             for items in &items_of_premise {
-                let from = f.slot.len();
+                let from = f.rows.len();
                 for &i in items {
                     let Some(tally) = t[i as usize] else { continue };
-                    let a = tally.to_array();
-                    for &s in &slots_of[i as usize] {
-                        match f.slot[from..].iter().position(|&x| x == s) {
-                            Some(k) => {
-                                for (x, y) in f.counts[from + k].iter_mut().zip(a) {
-                                    *x += y;
-                                }
-                            }
-                            None => {
-                                f.slot.push(s);
-                                f.counts.push(a);
-                            }
+                    let combo = combo_of[i as usize];
+                    let k = match f.rows[from..].iter().position(|(_, c)| *c == combo) {
+                        Some(k) => from + k,
+                        None => {
+                            f.rows.push(([0; LANES], combo));
+                            f.rows.len() - 1
                         }
+                    };
+                    for (x, y) in f.rows[k].0.iter_mut().zip(tally.to_array()) {
+                        *x += u32::try_from(y).expect("a premise's counts fit 32 bits");
                     }
                 }
-                f.offsets.push(f.slot.len() as u32);
+                f.offsets.push(f.rows.len() as u32);
             }
             f
         })
         .collect();
+    drop(items_of_premise);
+    /// Adds `weight` times each row of `premise` to the accumulator of its combination.
+    #[inline(always)]
+    fn add_rows(acc: &mut [[u64; LANES]], f: &Rows, premise: usize, weight: u64) {
+        for (row, combo) in &f.rows[f.offsets[premise] as usize..f.offsets[premise + 1] as usize] {
+            let a = &mut acc[*combo as usize];
+            for l in 0..LANES {
+                a[l] += u64::from(row[l]) * weight;
+            }
+        }
+    }
+    // Sums of the combinations into the slots.
+    let into_slots = |by_combo: &[[u64; LANES]]| -> Vec<[u64; LANES]> {
+        let mut acc = vec![[0u64; LANES]; slots];
+        for (c, sum) in by_combo.iter().enumerate() {
+            for &s in combos[c] {
+                for l in 0..LANES {
+                    acc[s as usize][l] += sum[l];
+                }
+            }
+        }
+        acc
+    };
+    let to_tally = |a: &[u64; LANES]| Tally::from_array(std::array::from_fn(|l| a[l]));
     let totals: Vec<Vec<Tally>> = flat
         .iter()
         .map(|f| {
-            let mut t = vec![[0u64; FIELDS]; slots];
-            for (s, c) in f.slot.iter().zip(&f.counts) {
-                for (x, y) in t[*s as usize].iter_mut().zip(c) {
-                    *x += y;
-                }
+            let mut acc = vec![[0u64; LANES]; combos.len()];
+            for p in 0..premises {
+                add_rows(&mut acc, f, p, 1);
             }
-            t.into_iter().map(Tally::from_array).collect()
+            into_slots(&acc).iter().map(to_tally).collect()
         })
         .collect();
-    // Bootstrap: resample b draws premises from its own stream; every model sums its tallies
+    // Bootstrap: resample b draws premises from its own stream; every model sums its rows
     // weighted by how often each premise is drawn.
-    let resampled: Vec<Vec<Vec<[u64; FIELDS]>>> = (0..o.bootstrap)
+    let resampled: Vec<Vec<Vec<[u64; LANES]>>> = (0..o.bootstrap)
         .into_par_iter()
         .map(|b| {
             let mut rng = ChaCha12Rng::seed_from_u64(o.seed);
@@ -436,29 +471,19 @@ pub fn score_graph(
             }
             flat.iter()
                 .map(|f| {
-                    let mut acc = vec![[0u64; FIELDS]; slots];
+                    let mut acc = vec![[0u64; LANES]; combos.len()];
                     for (p, &k) in drawn.iter().enumerate() {
-                        if k == 0 {
-                            continue;
-                        }
-                        let k = u64::from(k);
-                        for e in f.offsets[p] as usize..f.offsets[p + 1] as usize {
-                            let a = &mut acc[f.slot[e] as usize];
-                            for (x, y) in a.iter_mut().zip(&f.counts[e]) {
-                                *x += k * y;
-                            }
+                        if k != 0 {
+                            add_rows(&mut acc, f, p, u64::from(k));
                         }
                     }
-                    acc
+                    into_slots(&acc)
                 })
                 .collect()
         })
         .collect();
     let samples_of = |m: usize, slot: usize| -> Vec<Tally> {
-        resampled
-            .iter()
-            .map(|r| Tally::from_array(r[m][slot]))
-            .collect()
+        resampled.iter().map(|r| to_tally(&r[m][slot])).collect()
     };
     let models = predictions.len();
     let reports: Vec<GraphModelReport> = (0..models)
@@ -513,7 +538,7 @@ pub fn score_graph(
         .map(|m| {
             resampled
                 .iter()
-                .map(|r| Tally::from_array(r[m][0]).metrics()[0])
+                .map(|r| to_tally(&r[m][0]).metrics()[0])
                 .collect()
         })
         .collect();
