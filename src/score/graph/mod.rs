@@ -225,6 +225,13 @@ pub fn is_member(n: usize, target: &[u8], answer: &[u8]) -> bool {
 
 /// The tally of every item for one model (`None` = left out).
 pub fn item_tallies(ds: &GraphDataset, p: &GraphPredictions, o: &Options) -> Vec<Option<Tally>> {
+    let answered = |item: &data::GraphItem, marks: &[u8]| {
+        let mut t = Tally::of(&item.target, marks);
+        if t.fully_directed == 1 {
+            t.member = u64::from(is_member(item.n(), &item.target, marks));
+        }
+        t
+    };
     ds.items
         .par_iter()
         .zip(&p.answers)
@@ -232,16 +239,10 @@ pub fn item_tallies(ds: &GraphDataset, p: &GraphPredictions, o: &Options) -> Vec
             None => (o.missing == Missing::Wrong).then(|| Tally::wrong(&item.target)),
             Some(Err(())) => match o.unparsed {
                 Unparsed::Wrong => Some(Tally::wrong(&item.target)),
-                Unparsed::Invalid => Some(Tally::of(&item.target, &vec![NONE; item.target.len()])),
+                Unparsed::Invalid => Some(answered(item, &vec![NONE; item.target.len()])),
                 Unparsed::Exclude => None,
             },
-            Some(Ok(marks)) => {
-                let mut t = Tally::of(&item.target, marks);
-                if t.fully_directed == 1 {
-                    t.member = u64::from(is_member(item.n(), &item.target, marks));
-                }
-                Some(t)
-            }
+            Some(Ok(marks)) => Some(answered(item, marks)),
         })
         .collect()
 }
