@@ -105,7 +105,10 @@ fn hand_computed_metrics() {
     assert!(close(&r["models"][0]["metrics"]["shd"]["value"], 5.0 / 4.0));
     assert!(close(&r["models"][0]["metrics"]["exact"]["value"], 0.25));
     // ... which is fully directed, and not a member of the MEC of A -> B.
-    assert!(close(&r["models"][0]["metrics"]["member"]["value"], 1.0 / 3.0));
+    assert!(close(
+        &r["models"][0]["metrics"]["member"]["value"],
+        1.0 / 3.0
+    ));
     // --explain-parse shows every reading, the unparsed one with its reason.
     let out = corrcause(&[
         "score",

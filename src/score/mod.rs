@@ -2,7 +2,8 @@
 //! breakdowns, per-premise consistency, paired comparisons and analytic reference rows.
 //!
 //! Items of one premise are not independent (they share a graph and a text), so every interval
-//! resamples premises, not items.
+//! resamples premises, not items. Graph items (`generate --task graph`) are scored as causal
+//! discovery by [`graph`].
 
 pub mod data;
 /// Reading answers lives with the rest of the text; re-exported where the scorer uses it.
