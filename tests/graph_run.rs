@@ -257,3 +257,53 @@ for line in sys.stdin:
     assert_eq!(first["body"]["max_tokens"], 512);
     std::fs::remove_dir_all(&root).ok();
 }
+
+#[test]
+fn run_shards_of_graph_items_merge_into_the_whole_run() {
+    let root = temp_dir("graph_run", "shards");
+    let dir = generate(
+        &root.join("d"),
+        &["--preset", "corr2cause-v2", "--nodes", "3..=5"],
+    );
+    let dataset = dir.join("items.jsonl");
+    let runs = root.join("runs");
+    for k in ["0/2", "1/2"] {
+        let out = corrcause(&[
+            "run",
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--model",
+            "baseline:random",
+            "--shard",
+            k,
+            "--out",
+            runs.to_str().unwrap(),
+            "--progress",
+            "none",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let merged = root.join("merged");
+    let out = corrcause(&[
+        "merge",
+        runs.join("shard-0-of-2").to_str().unwrap(),
+        runs.join("shard-1-of-2").to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run(&dataset, &root.join("whole"), &["baseline:random"]);
+    assert_eq!(
+        std::fs::read(merged.join("baseline-random/predictions.jsonl")).unwrap(),
+        std::fs::read(root.join("whole/baseline-random/predictions.jsonl")).unwrap()
+    );
+    std::fs::remove_dir_all(&root).ok();
+}
