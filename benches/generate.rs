@@ -1,10 +1,11 @@
 //! Benchmarks of dataset generation and auditing, with the targets of issue 3:
 //! - the whole `corr2cause-v2` preset (207,432 items, JSONL) in under 1 s on 2 cores;
-//! - at least 100,000 items per second for random graphs with N = 12 and `--premise minimal`.
+//! - at least 100,000 items per second for random graphs with N = 12 and `--premise minimal`;
+//! - issue 12: `--task graph` at least as many premises per second as the pairs task.
 //!
 //! Run: `cargo bench --bench generate`. Output goes to a temporary directory, removed after.
 
-use corrcause::dataset::config::{Balance, Format, Graphs, PremiseChoice, RandomModel};
+use corrcause::dataset::config::{Balance, Format, Graphs, PremiseChoice, RandomModel, Task};
 use corrcause::dataset::{audit, generate, Config};
 use corrcause::text::Naming;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -34,6 +35,17 @@ fn presets(c: &mut Criterion) {
     let default = Config::preset("default").unwrap();
     group.throughput(Throughput::Elements(47_850));
     group.bench_function("default_preset", |b| b.iter(|| run(&default, "default")));
+    // The graph task on the same premises (1,500 items, one per premise): issue 12 asks that it
+    // keeps the pairs task's throughput per premise (premises/s at least that of default_preset).
+    let graph = Config {
+        task: Task::Graph,
+        balance: Balance::None,
+        ..default.clone()
+    };
+    group.throughput(Throughput::Elements(1_500));
+    group.bench_function("default_preset_graph_task", |b| {
+        b.iter(|| run(&graph, "default-graph"))
+    });
     group.finish();
 }
 

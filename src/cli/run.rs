@@ -1,6 +1,7 @@
 //! `corrcause run`: models on a dataset (by default the built-in baselines on the `default`
 //! preset's test split, generated on the fly), then the scorer's report.
 
+use crate::dataset::config::{Balance, Format as DataFormat, Task};
 use crate::dataset::manifest::{self, file_entry, hash_file};
 use crate::dataset::{generate, Config, DatasetSource};
 use crate::error::{Error, Result};
@@ -17,6 +18,8 @@ use crate::run::stop::{Interrupt, GIVE_UP_AFTER};
 use crate::run::{count_items, run_baseline};
 use crate::score::data::{read_dataset_from, read_predictions, Duplicates};
 use crate::score::export::{exporter, Format};
+use crate::score::graph::data::{is_graph_dataset, read_graph_dataset, read_graph_predictions};
+use crate::score::graph::{report as graph_report, score_graph};
 use crate::score::{score, Missing, Options, Unparsed};
 use clap::Args;
 use std::path::PathBuf;
@@ -31,6 +34,10 @@ pub struct RunArgs {
     /// The preset generated when no --dataset is given.
     #[arg(long, default_value = "default")]
     pub preset: String,
+    /// The task of the generated preset: pairs (yes/no items) or graph (one item per premise
+    /// asking for its CPDAG); a --dataset says its own.
+    #[arg(long, value_enum, conflicts_with = "dataset")]
+    pub task: Option<Task>,
     /// The split to run on, of a dataset folder or of the preset generated (default: test when
     /// it has splits; `all` for every split).
     #[arg(long)]
@@ -39,7 +46,8 @@ pub struct RunArgs {
     /// e.g. openai:qwen2.5-7b@http://127.0.0.1:8000/v1), `cmd:PROGRAM ARGS` (one JSON request per
     /// line on its stdin, one JSON answer per line on its stdout), or the built-in baselines
     /// (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid,
-    /// baseline:correlation). Default: the five baselines.
+    /// baseline:correlation; on graph items baseline:empty and baseline:complete instead of the
+    /// always-* ones). Default: the five baselines of the task.
     #[arg(long = "model")]
     pub models: Vec<String>,
     #[command(flatten)]
@@ -176,7 +184,10 @@ pub struct RequestArgs {
 
 impl RequestArgs {
     /// The request settings for items put with `prompt`.
-    pub fn settings(&self, prompt: &Prompt) -> Result<Settings, String> {
+    pub fn settings(&self, prompt: &Prompt, graph: bool) -> Result<Settings, String> {
+        if graph && (self.constrain != Constrain::None || self.logprobs) {
+            return Err("--constrain and --logprobs shape a yes/no answer; graph items are answered with edges".into());
+        }
         if self.constrain != Constrain::None && *prompt == Prompt::ChainOfThought {
             return Err(
                 "--constrain leaves no room for the reasoning --prompt cot asks for; use one or the other".into(),
@@ -190,6 +201,8 @@ impl RequestArgs {
                 self.max_tokens
                     .unwrap_or(if *prompt == Prompt::ChainOfThought {
                         1024
+                    } else if graph {
+                        512
                     } else {
                         16
                     }),
@@ -226,24 +239,44 @@ pub fn run(a: RunArgs) -> Result<()> {
     let interrupt = Interrupt::on_signals()
         .map_err(|e| Error::Usage(format!("cannot watch for SIGINT and SIGTERM: {e}")))?;
     let prompt = a.prompt.prompt()?;
+    let graph = match &a.dataset {
+        Some(d) => is_graph_dataset(&DatasetSource::resolve(d, a.split.as_deref())?)?,
+        None => a.task == Some(Task::Graph),
+    };
+    if graph && a.prompt.shots > 0 {
+        return Err(Error::Usage(
+            "--shots puts worked yes/no examples first; graph items take no shots".into(),
+        ));
+    }
     /// What runs a model spec.
     enum Model {
         Baseline(Baseline),
         Asked(Box<dyn Backend>),
     }
     let models: Vec<Model> = if a.models.is_empty() {
-        Baseline::ALL.into_iter().map(Model::Baseline).collect()
+        let defaults = if graph {
+            Baseline::GRAPH
+        } else {
+            Baseline::ALL
+        };
+        defaults.into_iter().map(Model::Baseline).collect()
     } else {
         a.models
             .iter()
             .map(|m| {
                 if let Some(b) = Baseline::from_spec(m) {
+                    if !b.answers(graph) {
+                        return Err(Error::Usage(format!(
+                            "--model {m}: it does not answer {} items (graph items: baseline:oracle, baseline:empty, baseline:correlation, baseline:complete, baseline:random; yes/no items: baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation)",
+                            if graph { "graph" } else { "yes/no" }
+                        )));
+                    }
                     Ok(Model::Baseline(b))
                 } else if m.starts_with("cmd:") {
                     let b = CommandBackend::new(m).map_err(|e| Error::Usage(format!("--model: {e}")))?;
                     Ok(Model::Asked(Box::new(b)))
                 } else if m.starts_with("openai:") {
-                    Ok(Model::Asked(Box::new(openai_model(m, &a, &prompt)?)))
+                    Ok(Model::Asked(Box::new(openai_model(m, &a, &prompt, graph)?)))
                 } else {
                     Err(Error::Usage(format!(
                         "--model {m:?}: write openai:MODEL@BASE_URL, cmd:PROGRAM ARGS, or a baseline (baseline:oracle, baseline:random, baseline:always-invalid, baseline:always-valid, baseline:correlation)"
@@ -286,7 +319,12 @@ pub fn run(a: RunArgs) -> Result<()> {
     let given = match &a.dataset {
         Some(d) => d.clone(),
         None => {
-            let config = Config::preset(&a.preset).map_err(Error::Usage)?;
+            let mut config = Config::preset(&a.preset).map_err(Error::Usage)?;
+            if graph {
+                config.task = Task::Graph;
+                config.balance = Balance::None;
+                config.format = DataFormat::Jsonl;
+            }
             let dir = a.out.join("dataset");
             // The shards of one run share this folder: each waits for the one generating it.
             let _generating = OutputLock::folder_waiting(&dir, "run")?;
@@ -301,7 +339,12 @@ pub fn run(a: RunArgs) -> Result<()> {
     // The items to ask, by position: all, or this shard's part (known, so not counted again).
     let items = Some(shard.map_or(0..total, |s| s.range(total)));
     // Scoring needs every item: a shard only answers, and the merged parts are scored.
-    let ds = if shard.is_none() {
+    let graph_ds = if shard.is_none() && graph {
+        Some(read_graph_dataset(&source)?)
+    } else {
+        None
+    };
+    let ds = if shard.is_none() && !graph {
         Some(read_dataset_from(&source)?)
     } else {
         None
@@ -313,6 +356,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         seed: a.seed,
     };
     let mut predictions = Vec::new();
+    let mut graph_predictions = Vec::new();
     let mut unanswered = Vec::new();
     for model in &models {
         interrupt.check()?;
@@ -390,6 +434,15 @@ pub fn run(a: RunArgs) -> Result<()> {
             "files": [file_entry(&folder, "predictions.jsonl", answered)?],
         });
         manifest::write(&folder, &run_manifest)?;
+        if let Some(gds) = &graph_ds {
+            let p = read_graph_predictions(&file, spec.clone(), gds, false, false)?;
+            let one = score_graph(gds, std::slice::from_ref(&p), &scoring);
+            let mut out = Output::open(Some(&folder.join("report.json")))?;
+            out.put(graph_report::render(&one, Format::Json).as_bytes())?;
+            out.finish()?;
+            graph_predictions.push(p);
+            continue;
+        }
         let Some(ds) = &ds else {
             eprintln!(
                 "{spec}: shard {} of {}: {answered} items answered in {}",
@@ -407,6 +460,19 @@ pub fn run(a: RunArgs) -> Result<()> {
         predictions.push(p);
     }
     interrupt.check()?;
+    if let Some(gds) = &graph_ds {
+        let report = score_graph(gds, &graph_predictions, &scoring);
+        for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
+            let mut out = Output::open(Some(&a.out.join(name)))?;
+            out.put(graph_report::render(&report, format).as_bytes())?;
+            out.finish()?;
+        }
+        let mut stdout = Output::open(None)?;
+        stdout.put(graph_report::render(&report, Format::Table).as_bytes())?;
+        stdout.finish()?;
+        eprintln!("predictions and reports in {}", a.out.display());
+        return finish(unanswered);
+    }
     let Some(ds) = &ds else {
         return finish(unanswered);
     };
@@ -477,7 +543,7 @@ fn file_identity(dataset: &std::path::Path) -> Result<(String, usize)> {
 }
 
 /// An `openai:` model with the request settings of the command line.
-fn openai_model(spec: &str, a: &RunArgs, prompt: &Prompt) -> Result<OpenAi> {
+fn openai_model(spec: &str, a: &RunArgs, prompt: &Prompt, graph: bool) -> Result<OpenAi> {
     let usage = |m: String| Error::Usage(format!("--model {spec}: {m}"));
     let api_key = match &a.api_key_env {
         None => None,
@@ -490,6 +556,6 @@ fn openai_model(spec: &str, a: &RunArgs, prompt: &Prompt) -> Result<OpenAi> {
             }
         },
     };
-    let settings = a.request.settings(prompt).map_err(usage)?;
+    let settings = a.request.settings(prompt, graph).map_err(usage)?;
     OpenAi::new(spec, settings, api_key, Duration::from_secs_f64(a.timeout)).map_err(usage)
 }

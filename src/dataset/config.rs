@@ -81,6 +81,24 @@ pub enum Balance {
     PerRelation,
 }
 
+/// What each item asks: one yes/no hypothesis about a pair, or the whole causal graph.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// One item per pair and relation: is the hypothesis valid? (Corr2Cause's task.)
+    #[default]
+    Pairs,
+    /// One item per premise: which graph (the CPDAG) does the premise determine?
+    Graph,
+}
+
+impl Task {
+    /// Whether this is the default task (left out of configurations written).
+    pub fn is_pairs(&self) -> bool {
+        *self == Task::Pairs
+    }
+}
+
 /// Which files are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -104,6 +122,9 @@ pub struct Config {
     /// Name of the preset this configuration came from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
+    /// What each item asks (`pairs` when absent).
+    #[serde(default, skip_serializing_if = "Task::is_pairs")]
+    pub task: Task,
     /// Numbers of variables.
     pub nodes: Vec<usize>,
     pub graphs: Graphs,
@@ -270,6 +291,17 @@ impl Config {
         }
         if self.relations.is_empty() {
             return Err("--relations lists no relation".into());
+        }
+        if self.task == Task::Graph {
+            if self.balance != Balance::None {
+                return Err("--balance does not apply to --task graph (one item per premise, no labels to balance); use --balance none".into());
+            }
+            if self.format != Format::Jsonl {
+                return Err("--task graph writes JSONL only (Corr2Cause's CSV columns hold a yes/no label); use --format jsonl".into());
+            }
+            if self.semantics == Semantics::Released {
+                return Err("--task graph needs --semantics intended: the released premises include some no DAG can produce, which have no graph to ask for".into());
+            }
         }
         if !self.splits.is_empty() {
             let total: f64 = self.splits.iter().map(|s| s.fraction).sum();

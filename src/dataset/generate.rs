@@ -6,7 +6,7 @@
 //! made from labels alone before any text is written; items are then rendered in parallel, a chunk
 //! of units at a time, and streamed to disk in order: memory does not grow with the dataset.
 
-use super::config::{Balance, Config, Format, Graphs, Order, RandomModel};
+use super::config::{Balance, Config, Format, Graphs, Order, RandomModel, Task};
 use super::corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
 use super::record::{
     json_escaped, push_json_str, write_csv, write_jsonl, ItemFields, PremiseFields, CSV_HEADER,
@@ -372,7 +372,6 @@ fn render_unit(
 ) -> Rendered {
     let n = unit.n;
     let named = name_unit(config, unit, index);
-    let table = label_table(unit, &named);
     let form = config.premise.form(n);
     let mut premise = match &unit.released {
         Some(mec) => Premise::from_statements(n, mec.statements.clone()),
@@ -390,6 +389,27 @@ fn render_unit(
     let escaped = json_escaped(&text);
     let premise_id = format!("n{n}-p{:05}", unit.id_in_n);
     let graph_json = edges_json(&named.dag, names);
+    if config.task == Task::Graph {
+        let mut out = Rendered {
+            items: 1,
+            ..Default::default()
+        };
+        super::graph_task::write_jsonl(
+            &mut out.jsonl,
+            &super::graph_task::GraphRecord {
+                premise_id: &premise_id,
+                split,
+                names,
+                premise_escaped: &escaped,
+                graph_json: &graph_json,
+                cpdag: &Cpdag::of(&named.dag),
+                naming: config.names.as_str(),
+                premise_form: premise.form.as_str(),
+            },
+        );
+        return out;
+    }
+    let table = label_table(unit, &named);
     let variant_json = format!(
         "\"names\":\"{}\",\"style\":\"{}\",\"premise_form\":\"{}\"",
         config.names, config.style, premise.form
@@ -591,7 +611,10 @@ pub fn generate(
     let mut by_split: BTreeMap<String, [usize; 2]> = BTreeMap::new();
     let mut items = 0;
     // Chunks of about 4,096 items keep memory flat whatever the size of the premises.
-    let items_per_unit = |n: usize| (n * (n - 1) / 2 * config.relations.len()).max(1);
+    let items_per_unit = |n: usize| match config.task {
+        Task::Pairs => (n * (n - 1) / 2 * config.relations.len()).max(1),
+        Task::Graph => 1,
+    };
     let indices: Vec<usize> = range.clone().collect();
     let mut parts: Vec<&[usize]> = Vec::new();
     let mut rest = indices.as_slice();

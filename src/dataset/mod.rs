@@ -8,6 +8,7 @@ pub mod config;
 pub mod corr2cause;
 pub mod corr2cause_csv;
 pub mod generate;
+pub mod graph_task;
 pub mod lines;
 pub mod load;
 pub mod manifest;

@@ -3,7 +3,7 @@
 //! to a checked [`Config`], an output folder and a shard, then run.
 
 use super::config::{
-    parse_nodes, parse_splits, Balance, Format, Graphs, Order, PremiseChoice, RandomModel,
+    parse_nodes, parse_splits, Balance, Format, Graphs, Order, PremiseChoice, RandomModel, Task,
 };
 use super::{generate, Config, Semantics, Shard, Summary};
 use crate::causal::Relation;
@@ -24,6 +24,10 @@ pub struct GenerateOptions {
     /// Output directory (default: out/<preset>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// What each item asks: pairs (a yes/no hypothesis about one pair, the default) or graph
+    /// (one item per premise asking for the graph the premise determines, its CPDAG).
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
     /// Numbers of variables: a range (2..=6) or a list (3,5,8).
     #[arg(long)]
     pub nodes: Option<String>,
@@ -196,6 +200,22 @@ impl GenerateOptions {
             c.format = f;
         }
         c.force |= a.force;
+        if let Some(t) = a.task {
+            c.task = t;
+        }
+        if c.task == Task::Graph {
+            if a.balance.is_some() || a.relations.is_some() || a.style.is_some() {
+                return Err(usage(
+                    "--balance, --relations and --style shape yes/no hypotheses; they do not apply to --task graph".into(),
+                ));
+            }
+            // A preset's balancing and CSV are about hypotheses; a graph item per premise has
+            // neither (an explicit --format csv is still refused by validation).
+            c.balance = Balance::None;
+            if a.format.is_none() {
+                c.format = Format::Jsonl;
+            }
+        }
         c.validate().map_err(usage)?;
         Ok(c)
     }

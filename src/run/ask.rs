@@ -178,6 +178,13 @@ fn record(
         request["completion_tokens"] = json!(t);
     }
     let mut record = answer_record(&question.id, reply);
+    if let Some(variables) = &question.variables {
+        // A graph item's answer is the graph as read (the scorer reads `output` again).
+        record["answer"] = crate::text::graph_answer::read(&reply.output, variables)
+            .answer
+            .ok()
+            .map_or(Value::Null, |g| g.to_json(variables));
+    }
     record["request"] = request;
     record
 }
@@ -276,14 +283,11 @@ pub fn ask_all(
                             continue;
                         }
                         let question = Question {
-                            prompt: prompt.render_with_shots(
-                                shots,
-                                &item.premise,
-                                &item.hypothesis,
-                            ),
+                            prompt: prompt.render_item(shots, &item),
                             id: item.id,
                             premise: item.premise,
                             hypothesis: item.hypothesis,
+                            variables: item.variables,
                         };
                         if work_tx.send(question).is_err() {
                             break;

@@ -13,7 +13,25 @@ pub struct Question {
     /// The rendered prompt (shots included): exactly what the model reads.
     pub prompt: String,
     pub premise: String,
+    /// The hypothesis of a yes/no item, or the question of a graph item.
     pub hypothesis: String,
+    /// The variables of a graph item; `None` for a yes/no item.
+    pub variables: Option<Vec<String>>,
+}
+
+impl Question {
+    /// The request a `cmd:` program reads: `{"id", "prompt", "premise", "hypothesis"}`, or for a
+    /// graph item `{"id", "prompt", "premise", "question", "variables"}`.
+    pub fn request(&self) -> Value {
+        match &self.variables {
+            None => {
+                serde_json::json!({"id": self.id, "prompt": self.prompt, "premise": self.premise, "hypothesis": self.hypothesis})
+            }
+            Some(v) => {
+                serde_json::json!({"id": self.id, "prompt": self.prompt, "premise": self.premise, "question": self.hypothesis, "variables": v})
+            }
+        }
+    }
 }
 
 /// A model's answer to one question.

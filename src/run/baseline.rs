@@ -3,9 +3,16 @@
 //! `oracle` reads the premise back into statements, recovers the MEC and decides the hypothesis:
 //! it proves that every item is answerable from its premise alone. The others show what trivial
 //! strategies earn.
+//!
+//! On graph items (`generate --task graph`) the oracle writes the CPDAG recovered from the
+//! premise; `empty` writes no edges, `correlation` every correlated pair as undirected,
+//! `complete` every pair as undirected and `random` a seeded random mark per pair. The yes/no
+//! baselines `always-valid` and `always-invalid` do not answer graph items, nor `empty` and
+//! `complete` yes/no items.
 
 use crate::causal::Cpdag;
 use crate::text::{parse_hypothesis, parse_premise};
+use rand::SeedableRng;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
@@ -19,8 +26,13 @@ pub enum Baseline {
     Random,
     AlwaysInvalid,
     AlwaysValid,
-    /// A naive reader: every causal claim is valid when the two variables correlate.
+    /// A naive reader: every causal claim is valid when the two variables correlate (on graph
+    /// items: every correlated pair adjacent, undirected).
     Correlation,
+    /// Graph items: no edges.
+    Empty,
+    /// Graph items: every pair adjacent, undirected.
+    Complete,
 }
 
 impl Baseline {
@@ -33,6 +45,24 @@ impl Baseline {
         Baseline::Correlation,
     ];
 
+    /// The baselines run by default on graph items, in order.
+    pub const GRAPH: [Baseline; 5] = [
+        Baseline::Oracle,
+        Baseline::Empty,
+        Baseline::Correlation,
+        Baseline::Complete,
+        Baseline::Random,
+    ];
+
+    /// Whether this baseline answers graph items (`graph`) or yes/no items.
+    pub fn answers(self, graph: bool) -> bool {
+        match self {
+            Baseline::Oracle | Baseline::Random | Baseline::Correlation => true,
+            Baseline::AlwaysInvalid | Baseline::AlwaysValid => !graph,
+            Baseline::Empty | Baseline::Complete => graph,
+        }
+    }
+
     /// The model spec: `baseline:oracle`, ...
     pub fn spec(self) -> &'static str {
         match self {
@@ -41,12 +71,17 @@ impl Baseline {
             Baseline::AlwaysInvalid => "baseline:always-invalid",
             Baseline::AlwaysValid => "baseline:always-valid",
             Baseline::Correlation => "baseline:correlation",
+            Baseline::Empty => "baseline:empty",
+            Baseline::Complete => "baseline:complete",
         }
     }
 
     /// Reads a `baseline:NAME` spec.
     pub fn from_spec(spec: &str) -> Option<Baseline> {
-        Baseline::ALL.into_iter().find(|b| b.spec() == spec)
+        Baseline::ALL
+            .into_iter()
+            .chain(Baseline::GRAPH)
+            .find(|b| b.spec() == spec)
     }
 }
 
@@ -56,13 +91,29 @@ impl fmt::Display for Baseline {
     }
 }
 
+/// A seeded hash of an item id (FNV-1a), seeding the random baseline per item.
+fn hash_id(seed: u64, id: &str) -> u64 {
+    let mut h = seed ^ 0x9E37_79B9_7F4A_7C15;
+    for b in id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// What a premise tells the baselines: its names, MEC members' relations, and correlations.
 struct Reading {
     names: Vec<String>,
     /// Pairs x < y that correlate.
     correlated: Vec<(usize, usize)>,
-    /// The MEC, when the premise has one.
-    members: Option<Vec<crate::graph::Dag>>,
+    /// The MEC's CPDAG, when the premise has one.
+    cpdag: Option<Cpdag>,
+    /// Its members, listed on first need (yes/no items).
+    members: std::sync::OnceLock<Vec<crate::graph::Dag>>,
+}
+
+/// The reading of a premise, or why it has none.
+fn readable(r: &std::result::Result<Reading, String>) -> std::result::Result<&Reading, String> {
+    r.as_ref().map_err(|e| format!("premise: {e}"))
 }
 
 /// Answers items, caching what each distinct premise implies. Shareable across threads.
@@ -88,7 +139,8 @@ impl Answerer {
         let computed = parse_premise(premise).map(|p| Reading {
             names: p.names.clone(),
             correlated: p.premise.correlations.clone(),
-            members: p.mec().ok().map(|c: Cpdag| c.members()),
+            cpdag: p.mec().ok(),
+            members: std::sync::OnceLock::new(),
         });
         let r = std::sync::Arc::new(computed);
         self.cache
@@ -110,32 +162,106 @@ impl Answerer {
             Baseline::AlwaysInvalid => Ok("No"),
             Baseline::AlwaysValid => Ok("Yes"),
             Baseline::Random => {
-                let mut h = self.seed ^ 0x9E37_79B9_7F4A_7C15;
-                for b in id.bytes() {
-                    h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-                }
-                h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+                let h = hash_id(self.seed, id);
+                let h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
                 Ok(yes_no((h >> 40) & 1 == 1))
             }
             Baseline::Oracle | Baseline::Correlation => {
                 let reading = self.reading(premise);
-                let reading = reading
-                    .as_ref()
-                    .as_ref()
-                    .map_err(|e| format!("premise: {e}"))?;
+                let reading = readable(&reading)?;
                 let h = parse_hypothesis(hypothesis, &reading.names)
                     .map_err(|e| format!("hypothesis: {e}"))?;
                 if self.baseline == Baseline::Correlation {
                     return Ok(yes_no(reading.correlated.contains(&(h.x, h.y))));
                 }
-                let members = reading
-                    .members
+                let cpdag = reading
+                    .cpdag
                     .as_ref()
                     .ok_or("premise: no DAG has these statements")?;
+                let members = reading.members.get_or_init(|| cpdag.members());
                 let holds = |d: &crate::graph::Dag| d.relation_holds(h.relation, h.x, h.y);
                 Ok(yes_no(members.iter().all(holds)))
             }
+            Baseline::Empty | Baseline::Complete => Err(format!(
+                "{} answers graph items (generate --task graph), not yes/no ones",
+                self.baseline
+            )),
         }
+    }
+
+    /// The raw answer to one graph item over `variables`: edge lines (`A -> B`, `A -- B`), or
+    /// "no edges"; an error when the baseline does not answer graph items or the text cannot be
+    /// read.
+    pub fn answer_graph(
+        &self,
+        id: &str,
+        premise: &str,
+        variables: &[String],
+    ) -> std::result::Result<String, String> {
+        let n = variables.len();
+        let pairs = || (0..n).flat_map(move |x| (x + 1..n).map(move |y| (x, y)));
+        // (from, to, directed)
+        let edges: Vec<(usize, usize, bool)> = match self.baseline {
+            Baseline::AlwaysInvalid | Baseline::AlwaysValid => {
+                return Err(format!(
+                    "{} answers yes/no items; on graph items use baseline:oracle, baseline:empty, baseline:correlation, baseline:complete or baseline:random",
+                    self.baseline
+                ))
+            }
+            Baseline::Empty => Vec::new(),
+            Baseline::Complete => pairs().map(|(x, y)| (x, y, false)).collect(),
+            Baseline::Random => {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(hash_id(self.seed, id));
+                pairs()
+                    .filter_map(|(x, y)| match crate::graph::sample::below(&mut rng, 4) {
+                        0 => None,
+                        1 => Some((x, y, true)),
+                        2 => Some((y, x, true)),
+                        _ => Some((x, y, false)),
+                    })
+                    .collect()
+            }
+            Baseline::Oracle | Baseline::Correlation => {
+                let reading = self.reading(premise);
+                let reading = readable(&reading)?;
+                if reading.names != variables {
+                    return Err(format!(
+                        "the premise names {} but the item's variables are {}",
+                        reading.names.join(", "),
+                        variables.join(", ")
+                    ));
+                }
+                if self.baseline == Baseline::Correlation {
+                    reading.correlated.iter().map(|&(x, y)| (x, y, false)).collect()
+                } else {
+                    let cpdag = reading
+                        .cpdag
+                        .as_ref()
+                        .ok_or("premise: no DAG has these statements")?;
+                    let directed = cpdag.directed_edges().into_iter().map(|(a, b)| (a, b, true));
+                    let undirected = cpdag
+                        .undirected_edges()
+                        .into_iter()
+                        .map(|(a, b)| (a, b, false));
+                    directed.chain(undirected).collect()
+                }
+            }
+        };
+        if edges.is_empty() {
+            return Ok("no edges".into());
+        }
+        Ok(edges
+            .iter()
+            .map(|&(a, b, directed)| {
+                format!(
+                    "{} {} {}",
+                    variables[a],
+                    if directed { "->" } else { "--" },
+                    variables[b]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 }
 

@@ -34,10 +34,7 @@ pub fn export(
         for line in numbered_lines(path)? {
             let (n, text) = line?;
             let item = super::parse_item(&source, n, &text)?;
-            let mut body = settings.body(
-                model,
-                &prompt.render_with_shots(shots, &item.premise, &item.hypothesis),
-            );
+            let mut body = settings.body(model, &prompt.render_item(shots, &item));
             if let Some(b) = body.as_object_mut() {
                 b.remove("stream"); // the Batch API takes no stream field
             }

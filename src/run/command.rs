@@ -1,7 +1,8 @@
 //! `cmd:PROGRAM ARGS...`: a model behind a subprocess that reads one JSON request per line on its
 //! standard input and writes one JSON answer per line on its standard output.
 //!
-//! Request: `{"id", "prompt", "premise", "hypothesis"}`. Answer: `{"output": "..."}`, optionally
+//! Request: `{"id", "prompt", "premise", "hypothesis"}` (for a graph item `{"id", "prompt",
+//! "premise", "question", "variables"}`). Answer: `{"output": "..."}`, optionally
 //! with `prompt_tokens` and `completion_tokens` (an `id`, if given, must be the request's). With
 //! `--jobs N` the runner starts N copies, one per request in flight. A program that dies is started
 //! again and the request retried (a crash is a passing fault); one that keeps dying before its
@@ -196,7 +197,7 @@ impl Session for CommandSession<'_> {
     /// Sends one request and reads its answer. A program that died is a transient failure (the
     /// runner starts a new one); one that answers out of protocol stops the run.
     fn ask(&mut self, question: &Question) -> Result<Reply, Failure> {
-        let request = json!({"id": question.id, "prompt": question.prompt, "premise": question.premise, "hypothesis": question.hypothesis});
+        let request = question.request();
         let mut line = request.to_string();
         line.push('\n');
         if let Err(e) = self

@@ -25,24 +25,56 @@ use rayon::prelude::*;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-/// An item as a model is asked it.
-#[derive(serde::Deserialize)]
+/// An item as a model is asked it: a yes/no item (`hypothesis`) or a graph item (`question`
+/// and `variables`).
 pub(crate) struct Item {
     pub id: String,
     pub premise: String,
+    /// The hypothesis of a yes/no item, or the question of a graph item.
     pub hypothesis: String,
+    /// The variables of a graph item; `None` for a yes/no item.
+    pub variables: Option<Vec<String>>,
 }
 
 /// Reads one line of a corrcause JSONL dataset as an item, naming the line when it is not one.
 pub(crate) fn parse_item(source: &Source, line: usize, text: &str) -> Result<Item> {
-    serde_json::from_str(text).map_err(|e| {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        id: String,
+        premise: String,
+        #[serde(default)]
+        hypothesis: Option<String>,
+        #[serde(default)]
+        task: Option<String>,
+        #[serde(default)]
+        question: Option<String>,
+        #[serde(default)]
+        variables: Option<Vec<String>>,
+    }
+    let raw: Raw = serde_json::from_str(text).map_err(|e| {
         Error::input(
             source,
             line,
             None,
-            format!("expected a record with id, premise and hypothesis: {e}"),
+            format!("expected a record with id, premise and hypothesis (or question and variables for a graph item): {e}"),
         )
-    })
+    })?;
+    let missing = |field: &str| Error::input(source, line, Some(field), "missing");
+    if raw.task.as_deref() == Some("graph") {
+        Ok(Item {
+            id: raw.id,
+            premise: raw.premise,
+            hypothesis: raw.question.ok_or_else(|| missing("question"))?,
+            variables: Some(raw.variables.ok_or_else(|| missing("variables"))?),
+        })
+    } else {
+        Ok(Item {
+            id: raw.id,
+            premise: raw.premise,
+            hypothesis: raw.hypothesis.ok_or_else(|| missing("hypothesis"))?,
+            variables: None,
+        })
+    }
 }
 
 /// The number of items (lines) in the JSONL dataset `files`.
@@ -94,15 +126,26 @@ pub fn run_baseline(
                 .par_iter()
                 .map(|&(line_no, text)| {
                     let item = parse_item(&source, line_no, text)?;
-                    let output = answerer
-                        .answer(&item.id, &item.premise, &item.hypothesis)
-                        .map_err(|e| Error::input(&source, line_no, None, e))?;
-                    let answer = if output == "Yes" { "valid" } else { "invalid" };
-                    Ok(
-                        serde_json::json!({"id": item.id, "output": output, "answer": answer})
-                            .to_string()
-                            + "\n",
-                    )
+                    let record = match &item.variables {
+                        Some(variables) => {
+                            let output = answerer
+                                .answer_graph(&item.id, &item.premise, variables)
+                                .map_err(|e| Error::input(&source, line_no, None, e))?;
+                            let answer = crate::text::graph_answer::read(&output, variables)
+                                .answer
+                                .ok()
+                                .map(|g| g.to_json(variables));
+                            serde_json::json!({"id": item.id, "output": output, "answer": answer})
+                        }
+                        None => {
+                            let output = answerer
+                                .answer(&item.id, &item.premise, &item.hypothesis)
+                                .map_err(|e| Error::input(&source, line_no, None, e))?;
+                            let answer = if output == "Yes" { "valid" } else { "invalid" };
+                            serde_json::json!({"id": item.id, "output": output, "answer": answer})
+                        }
+                    };
+                    Ok(record.to_string() + "\n")
                 })
                 .collect();
             for a in answered {

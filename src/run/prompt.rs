@@ -19,8 +19,9 @@ pub enum Prompt {
     Template(String),
 }
 
-/// The placeholders a template may use.
-const PLACEHOLDERS: [&str; 3] = ["premise", "hypothesis", "input"];
+/// The placeholders a template may use (`{question}` and `{hypothesis}` are the same text: a
+/// graph item's question, a yes/no item's hypothesis).
+const PLACEHOLDERS: [&str; 4] = ["premise", "hypothesis", "question", "input"];
 
 impl Prompt {
     /// A user template, rejecting placeholders other than `{premise}`, `{hypothesis}`, `{input}`
@@ -34,7 +35,7 @@ impl Prompt {
                 let is_word =
                     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if is_word && !PLACEHOLDERS.contains(&name) {
-                    return Err(format!("unknown placeholder {{{name}}} (a template may use {{premise}}, {{hypothesis}} and {{input}})"));
+                    return Err(format!("unknown placeholder {{{name}}} (a template may use {{premise}}, {{hypothesis}}, {{question}} and {{input}})"));
                 }
             }
             rest = after;
@@ -43,7 +44,9 @@ impl Prompt {
             .iter()
             .any(|p| text.contains(&format!("{{{p}}}")))
         {
-            return Err("the template uses none of {premise}, {hypothesis}, {input}".into());
+            return Err(
+                "the template uses none of {premise}, {hypothesis}, {question}, {input}".into(),
+            );
         }
         Ok(Prompt::Template(text.to_string()))
     }
@@ -64,7 +67,39 @@ impl Prompt {
             Prompt::Template(t) => t
                 .replace("{input}", &crate::text::nli_input(premise, hypothesis))
                 .replace("{premise}", premise)
-                .replace("{hypothesis}", hypothesis),
+                .replace("{hypothesis}", hypothesis)
+                .replace("{question}", hypothesis),
+        }
+    }
+
+    /// The prompt for a graph item (its premise and question): Corr2Cause's form with the
+    /// question in place of "Can we deduct...", a chain-of-thought form ending with the edges, a
+    /// JSON form, or the template (`{input}` is `Premise: ...\nQuestion: ...`).
+    pub fn render_graph(&self, premise: &str, question: &str) -> String {
+        match self {
+            Prompt::Corr2Cause => format!("Question: {premise}\n{question}\n\nAnswer:"),
+            Prompt::ChainOfThought => format!(
+                "Premise: {premise}\nQuestion: {question}\nThink step by step, then end with a line \"Answer:\" followed by the edges, one per line (or \"no edges\")."
+            ),
+            Prompt::Json => format!(
+                "Premise: {premise}\nQuestion: {question}\nReply with only a JSON object: {{\"directed\": [[\"X\", \"Y\"], ...], \"undirected\": [[\"X\", \"Y\"], ...]}}, where [\"X\", \"Y\"] under directed means X -> Y."
+            ),
+            Prompt::Template(t) => t
+                .replace(
+                    "{input}",
+                    &crate::dataset::graph_task::input(premise, question),
+                )
+                .replace("{premise}", premise)
+                .replace("{hypothesis}", question)
+                .replace("{question}", question),
+        }
+    }
+
+    /// The prompt for an item of either task, after the worked examples (yes/no items only).
+    pub(crate) fn render_item(&self, shots: &[Shot], item: &super::Item) -> String {
+        match item.variables {
+            Some(_) => self.render_graph(&item.premise, &item.hypothesis),
+            None => self.render_with_shots(shots, &item.premise, &item.hypothesis),
         }
     }
 
@@ -176,10 +211,23 @@ mod tests {
             t.render("P.", "H."),
             "Premise: P.\nHypothesis: H.\nJSON like {\"answer\": \"yes\"}. Premise again: P."
         );
-        assert!(Prompt::template("{premise} {question}")
+        assert!(Prompt::template("{premise} {answer}")
             .unwrap_err()
-            .contains("{question}"));
+            .contains("{answer}"));
         assert!(Prompt::template("no placeholders").is_err());
+        // Graph items: {question} and {hypothesis} are the question, {input} names it so.
+        let g = Prompt::template("{input}|{question}").unwrap();
+        assert_eq!(g.render_graph("P.", "Q?"), "Premise: P.\nQuestion: Q?|Q?");
+        assert_eq!(
+            Prompt::Corr2Cause.render_graph("P.", "Q?"),
+            "Question: P.\nQ?\n\nAnswer:"
+        );
+        assert!(Prompt::Json
+            .render_graph("P.", "Q?")
+            .contains("\"directed\""));
+        assert!(Prompt::ChainOfThought
+            .render_graph("P.", "Q?")
+            .contains("step by step"));
     }
 
     #[test]

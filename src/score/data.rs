@@ -296,39 +296,14 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     let (x, y) = (at(&v.x)?, at(&v.y)?);
                     Some((x.min(y) as u16, x.max(y) as u16))
                 });
-                let split = match v.split.as_deref() {
-                    None => None,
-                    Some(name) => Some(match ds.splits.iter().position(|s| s == name) {
-                        Some(k) => k as u8,
-                        None if ds.splits.len() < 255 => {
-                            ds.splits.push(name.to_string());
-                            (ds.splits.len() - 1) as u8
-                        }
-                        None => return Err(err("split", "more than 255 distinct splits")),
-                    }),
-                };
-                let mut variants = [0u8; 5];
-                for (k, value) in [&v.names, &v.style, &v.premise_form, &v.order, &v.variant]
-                    .into_iter()
-                    .enumerate()
-                {
-                    if let Some(value) = value.as_deref() {
-                        let at = match ds.variant_values.iter().position(|s| s == value) {
-                            Some(i) => i,
-                            None if ds.variant_values.len() < 254 => {
-                                ds.variant_values.push(value.to_string());
-                                ds.variant_values.len() - 1
-                            }
-                            None => {
-                                return Err(err(
-                                    VARIANT_FIELDS[k],
-                                    "more than 254 distinct variant values",
-                                ))
-                            }
-                        };
-                        variants[k] = at as u8 + 1;
-                    }
-                }
+                let split = intern_split(&mut ds.splits, v.split.as_deref())
+                    .map_err(|m| err("split", m))?;
+                let variants = intern_variants(
+                    &mut ds.variant_values,
+                    [&v.names, &v.style, &v.premise_form, &v.order, &v.variant]
+                        .map(|x| x.as_deref()),
+                )
+                .map_err(|(field, m)| err(field, m))?;
                 ds.ids.push(id);
                 origin.push(((files_read.len() - 1) as u16, line as u32));
                 ds.items.push(Item {
@@ -370,6 +345,45 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         }
     }
     Ok(ds)
+}
+
+/// The index of a split name in `splits` (added when new), at most 255 names.
+pub(crate) fn intern_split(
+    splits: &mut Vec<String>,
+    name: Option<&str>,
+) -> Result<Option<u8>, &'static str> {
+    let Some(name) = name else { return Ok(None) };
+    Ok(Some(match splits.iter().position(|s| s == name) {
+        Some(k) => k as u8,
+        None if splits.len() < 255 => {
+            splits.push(name.to_string());
+            (splits.len() - 1) as u8
+        }
+        None => return Err("more than 255 distinct splits"),
+    }))
+}
+
+/// The codes of a record's variant fields (see [`Item::variants`]), values added to `values`
+/// when new; an error names the field when there are more than 254 distinct values.
+pub(crate) fn intern_variants(
+    values: &mut Vec<String>,
+    fields: [Option<&str>; 5],
+) -> Result<[u8; 5], (&'static str, &'static str)> {
+    let mut variants = [0u8; 5];
+    for (k, value) in fields.into_iter().enumerate() {
+        if let Some(value) = value {
+            let at = match values.iter().position(|s| s == value) {
+                Some(i) => i,
+                None if values.len() < 254 => {
+                    values.push(value.to_string());
+                    values.len() - 1
+                }
+                None => return Err((VARIANT_FIELDS[k], "more than 254 distinct variant values")),
+            };
+            variants[k] = at as u8 + 1;
+        }
+    }
+    Ok(variants)
 }
 
 fn hash_id(id: &str) -> u64 {

@@ -2,13 +2,15 @@
 //! breakdowns, per-premise consistency, paired comparisons and analytic reference rows.
 //!
 //! Items of one premise are not independent (they share a graph and a text), so every interval
-//! resamples premises, not items.
+//! resamples premises, not items. Graph items (`generate --task graph`) are scored as causal
+//! discovery by [`graph`].
 
 pub mod data;
 /// Reading answers lives with the rest of the text; re-exported where the scorer uses it.
 pub use crate::text::answer;
 pub use group_key::{group_order, GroupKey};
 pub mod export;
+pub mod graph;
 pub mod group_key;
 pub mod harness;
 pub mod metrics;
@@ -151,7 +153,8 @@ const DIMENSIONS: usize = 4 + data::VARIANT_FIELDS.len();
 /// One bootstrap resample: per model the confusion of every slot, and the 3x3 matrix.
 type Resampled = (Vec<Vec<Confusion>>, Vec<Option<[u64; 9]>>);
 
-fn mec_bucket(size: u64) -> &'static str {
+/// The MEC-size group of the breakdowns.
+pub(crate) fn mec_bucket(size: u64) -> &'static str {
     match size {
         0..=1 => "1",
         2 => "2",

@@ -100,7 +100,7 @@ fn word(s: &str) -> Option<Answer> {
 }
 
 /// Removes `<think>...</think>` blocks; an unclosed block runs to the end of the text.
-fn drop_thinking(text: &str) -> String {
+pub(crate) fn drop_thinking(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("<think>") {

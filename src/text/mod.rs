@@ -2,6 +2,7 @@
 //! [`crate::causal`].
 
 pub mod answer;
+pub mod graph_answer;
 pub mod hypothesis;
 pub mod names;
 pub mod parse;

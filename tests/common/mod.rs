@@ -290,3 +290,38 @@ for line in sys.stdin:
     time.sleep(delay)
     print(json.dumps({"id": r["id"], "output": "Yes" if "directly" in r["hypothesis"] else "No"}), flush=True)
 "#;
+
+/// Runs `corrcause generate --task graph` into `dir` with `args`; returns the records of every
+/// JSONL file written, in file-name order.
+pub fn generate_graph(dir: &std::path::Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec![
+        "generate",
+        "--task",
+        "graph",
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let out = corrcause(&all);
+    assert!(
+        out.status.success(),
+        "generate {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}

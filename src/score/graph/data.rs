@@ -1,0 +1,374 @@
+//! Reading what the graph task scores: graph items (their variables and target CPDAG) and
+//! prediction files, every malformed line an error naming the file, line and field.
+
+use crate::dataset::lines::for_each_line_batch;
+use crate::dataset::source::{DatasetSource, Form};
+use crate::error::{Error, Result, Source};
+use crate::score::data::{intern_split, intern_variants, IdMap};
+use crate::text::graph_answer::{self, GraphAnswer, GraphReading};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The mark of a pair `x < y`: none, `x -> y`, `y -> x` or `x -- y`.
+pub const NONE: u8 = 0;
+pub const FORWARD: u8 = 1;
+pub const BACKWARD: u8 = 2;
+pub const UNDIRECTED: u8 = 3;
+
+/// Index of the pair `x < y` among the pairs of `n` variables, row by row.
+#[inline]
+pub fn pair_index(n: usize, x: usize, y: usize) -> usize {
+    x * (2 * n - x - 1) / 2 + (y - x - 1)
+}
+
+/// The marks of every pair `x < y` (row by row) of a graph over `n` variables.
+pub fn marks(n: usize, g: &GraphAnswer) -> Vec<u8> {
+    let mut m = vec![NONE; n * (n - 1) / 2];
+    for &(a, b) in &g.directed {
+        let (a, b) = (a as usize, b as usize);
+        m[pair_index(n, a.min(b), a.max(b))] = if a < b { FORWARD } else { BACKWARD };
+    }
+    for &(a, b) in &g.undirected {
+        let (a, b) = (a as usize, b as usize);
+        m[pair_index(n, a.min(b), a.max(b))] = UNDIRECTED;
+    }
+    m
+}
+
+/// What the scorer knows of one graph item.
+#[derive(Clone, Debug)]
+pub struct GraphItem {
+    pub premise: u32,
+    /// The variables, in the premise's order (shared by the items of a premise).
+    pub variables: Arc<[String]>,
+    /// The target's mark of every pair (see [`marks`]).
+    pub target: Vec<u8>,
+    pub mec_size: Option<u64>,
+    /// Index into [`GraphDataset::splits`].
+    pub split: Option<u8>,
+    /// For each of [`VARIANT_FIELDS`]: 0 when absent, else 1 + an index into
+    /// [`GraphDataset::variant_values`].
+    pub variants: [u8; 5],
+}
+
+impl GraphItem {
+    /// Number of variables.
+    pub fn n(&self) -> usize {
+        self.variables.len()
+    }
+}
+
+/// A graph-task dataset as the scorer sees it.
+pub struct GraphDataset {
+    pub items: Vec<GraphItem>,
+    pub ids: Vec<Box<str>>,
+    pub index: IdMap,
+    pub premises: usize,
+    pub splits: Vec<String>,
+    pub variant_values: Vec<String>,
+}
+
+/// Whether a resolved dataset holds graph items: the first record of its first file says
+/// `"task": "graph"`.
+pub fn is_graph_dataset(dataset: &DatasetSource) -> Result<bool> {
+    if dataset.form == Form::Csv {
+        return Ok(false);
+    }
+    let Some(file) = dataset.files.first().cloned() else {
+        return Ok(false);
+    };
+    use std::io::BufRead;
+    let mut first = String::new();
+    std::io::BufReader::new(
+        std::fs::File::open(&file).map_err(|e| Error::reading(file.display(), e))?,
+    )
+    .read_line(&mut first)
+    .map_err(|e| Error::reading(file.display(), e))?;
+    #[derive(serde::Deserialize)]
+    struct Task<'a> {
+        #[serde(borrow, default)]
+        task: Option<Cow<'a, str>>,
+    }
+    Ok(serde_json::from_str::<Task>(&first)
+        .ok()
+        .and_then(|t| t.task)
+        .is_some_and(|t| t == "graph"))
+}
+
+/// Reads a graph-task dataset (a JSONL file or a dataset directory).
+pub fn read_graph_dataset(dataset: &DatasetSource) -> Result<GraphDataset> {
+    #[derive(serde::Deserialize)]
+    struct Row<'a> {
+        #[serde(borrow)]
+        id: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        task: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        premise_id: Option<Cow<'a, str>>,
+        #[serde(default)]
+        variables: Option<Vec<String>>,
+        #[serde(borrow, default)]
+        target: Option<TargetRow<'a>>,
+        #[serde(default)]
+        mec_size: Option<u64>,
+        #[serde(borrow, default)]
+        split: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        names: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        style: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        premise_form: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        order: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        variant: Option<Cow<'a, str>>,
+    }
+    /// A target as written: named pairs.
+    #[derive(serde::Deserialize)]
+    struct TargetRow<'a> {
+        #[serde(borrow)]
+        directed: Vec<[Cow<'a, str>; 2]>,
+        #[serde(borrow)]
+        undirected: Vec<[Cow<'a, str>; 2]>,
+    }
+    let mut ds = GraphDataset {
+        items: Vec::new(),
+        ids: Vec::new(),
+        index: IdMap::default(),
+        premises: 0,
+        splits: Vec::new(),
+        variant_values: Vec::new(),
+    };
+    let mut premise_index: HashMap<String, u32> = HashMap::new();
+    let mut shared_names: HashMap<Vec<String>, Arc<[String]>> = HashMap::new();
+    for file in &dataset.files {
+        let source = Source::File(file.clone());
+        for_each_line_batch(file, &source, |batch| {
+            type Parsed<'a> = (Row<'a>, Vec<String>, Vec<u8>);
+            let rows: Vec<Result<Parsed>> = batch
+                .par_iter()
+                .map(|&(line, text)| {
+                    let err =
+                        |field: &str, msg: String| Error::input(&source, line, Some(field), msg);
+                    let mut row: Row = serde_json::from_str(text).map_err(|e| {
+                        Error::input(
+                            &source,
+                            line,
+                            None,
+                            format!("not valid JSON or a field of the wrong type: {e}"),
+                        )
+                    })?;
+                    if row.task.as_deref() != Some("graph") {
+                        return Err(err(
+                            "task",
+                            "expected \"graph\": a dataset holds one task (generate --task graph)"
+                                .into(),
+                        ));
+                    }
+                    let variables = row
+                        .variables
+                        .take()
+                        .ok_or_else(|| err("variables", "missing".into()))?;
+                    if variables.len() < 2 {
+                        return Err(err(
+                            "variables",
+                            "a graph item needs at least 2 variables".into(),
+                        ));
+                    }
+                    let target = row
+                        .target
+                        .as_ref()
+                        .ok_or_else(|| err("target", "missing".into()))?;
+                    fn pairs<'b>(
+                        l: &'b [[Cow<'_, str>; 2]],
+                    ) -> impl Iterator<Item = (&'b str, &'b str)> {
+                        l.iter().map(|[x, y]| (&**x, &**y))
+                    }
+                    let g = graph_answer::from_pairs(
+                        pairs(&target.directed),
+                        pairs(&target.undirected),
+                        &variables,
+                    )
+                    .map_err(|e| err("target", e))?;
+                    Ok((row, variables.clone(), marks(variables.len(), &g)))
+                })
+                .collect();
+            for (&(line, _), parsed) in batch.iter().zip(rows) {
+                let (row, variables, target) = parsed?;
+                let err = |field: &str, msg: &str| {
+                    Error::input(&source, line, Some(field), msg.to_string())
+                };
+                let id: Box<str> = row
+                    .id
+                    .as_deref()
+                    .ok_or_else(|| err("id", "missing"))?
+                    .into();
+                let key = row.premise_id.as_deref().unwrap_or(&id).to_string();
+                let next = premise_index.len() as u32;
+                let premise = *premise_index.entry(key).or_insert(next);
+                let variables = shared_names
+                    .entry(variables)
+                    .or_insert_with_key(|v| v.clone().into())
+                    .clone();
+                let split = intern_split(&mut ds.splits, row.split.as_deref())
+                    .map_err(|m| err("split", m))?;
+                let variants = intern_variants(
+                    &mut ds.variant_values,
+                    [
+                        &row.names,
+                        &row.style,
+                        &row.premise_form,
+                        &row.order,
+                        &row.variant,
+                    ]
+                    .map(|x| x.as_deref()),
+                )
+                .map_err(|(field, m)| err(field, m))?;
+                let index = ds.ids.len() as u32;
+                if ds.index.insert(id.to_string(), index).is_some() {
+                    return Err(err("id", &format!("{id:?} appears twice in the dataset")));
+                }
+                ds.ids.push(id);
+                ds.items.push(GraphItem {
+                    premise,
+                    variables,
+                    target,
+                    mec_size: row.mec_size,
+                    split,
+                    variants,
+                });
+            }
+            Ok(())
+        })?;
+    }
+    ds.premises = premise_index.len();
+    Ok(ds)
+}
+
+/// One model's graph answers, by item.
+pub struct GraphPredictions {
+    pub name: String,
+    /// Per item: `None` when missing, `Some(Err(why))` when unparsed, else the marks.
+    pub answers: Vec<Option<Result<Vec<u8>, ()>>>,
+    /// How each answer was read: (id, output, reading), kept only when asked for.
+    pub readings: Vec<(String, String, GraphReading)>,
+    pub unparsed: u64,
+    /// Up to five unparsed outputs with the reason, for the report.
+    pub unparsed_examples: Vec<(String, String, String)>,
+}
+
+/// Reads a prediction file for graph items: JSON lines with `id` and `output` (raw text) or
+/// `prediction` (a graph as JSON, which wins).
+pub fn read_graph_predictions(
+    path: &Path,
+    name: String,
+    ds: &GraphDataset,
+    last_wins: bool,
+    keep_readings: bool,
+) -> Result<GraphPredictions> {
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow)]
+        id: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        output: Option<Cow<'a, str>>,
+        #[serde(default)]
+        prediction: Option<Value>,
+    }
+    let source = Source::File(path.to_path_buf());
+    let mut out = GraphPredictions {
+        name,
+        answers: vec![None; ds.items.len()],
+        readings: Vec::new(),
+        unparsed: 0,
+        unparsed_examples: Vec::new(),
+    };
+    let mut seen_line = vec![0u32; ds.items.len()];
+    for_each_line_batch(path, &source, |batch| {
+        type Parsed = (u32, String, GraphReading);
+        let parsed: Vec<Result<Parsed>> = batch
+            .par_iter()
+            .map(|&(line, text)| {
+                let v: Line = serde_json::from_str(text).map_err(|e| {
+                    Error::input(
+                        &source,
+                        line,
+                        None,
+                        format!("not valid JSON or a field of the wrong type: {e}"),
+                    )
+                })?;
+                let id = v.id.as_deref().ok_or_else(|| {
+                    Error::input(
+                        &source,
+                        line,
+                        Some("id"),
+                        "missing (every prediction names the item it answers)",
+                    )
+                })?;
+                let item = *ds.index.get(id).ok_or_else(|| {
+                    Error::input(
+                        &source,
+                        line,
+                        Some("id"),
+                        format!("{id:?} is not an item of the dataset"),
+                    )
+                })?;
+                let variables = &ds.items[item as usize].variables;
+                let (raw, reading) = match (&v.prediction, v.output.as_deref()) {
+                    (Some(p), _) => (p.to_string(), graph_answer::read_value(p, variables)),
+                    (None, Some(o)) => (o.to_string(), graph_answer::read(o, variables)),
+                    (None, None) => {
+                        return Err(Error::input(
+                            &source,
+                            line,
+                            None,
+                            "needs `output` (raw text) or `prediction`",
+                        ))
+                    }
+                };
+                Ok((item, raw, reading))
+            })
+            .collect();
+        for (&(line, _), p) in batch.iter().zip(parsed) {
+            let (item, raw, reading) = p?;
+            let i = item as usize;
+            if seen_line[i] != 0 && !last_wins {
+                return Err(Error::input(
+                    &source,
+                    line,
+                    Some("id"),
+                    format!("{:?} was already answered on line {} (use --duplicates last to keep the last answer)", ds.ids[i], seen_line[i]),
+                ));
+            }
+            seen_line[i] = line as u32;
+            let answer = match &reading.answer {
+                Ok(g) => Ok(marks(ds.items[i].n(), g)),
+                Err(why) => {
+                    out.unparsed += 1;
+                    if out.unparsed_examples.len() < 5 {
+                        out.unparsed_examples.push((
+                            ds.ids[i].to_string(),
+                            raw.clone(),
+                            why.clone(),
+                        ));
+                    }
+                    Err(())
+                }
+            };
+            if let Some(Err(())) = out.answers[i] {
+                out.unparsed -= 1; // a repeated answer replaces an unparsed one
+            }
+            out.answers[i] = Some(answer);
+            if keep_readings {
+                out.readings.push((ds.ids[i].to_string(), raw, reading));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
