@@ -49,20 +49,21 @@ pub fn detect(path: &Path) -> Result<LogKind> {
     if got == 4 && magic == *b"PK\x03\x04" {
         return Ok(LogKind::InspectEval);
     }
+    // Bytes, not text: a file that is not UTF-8 is left to the JSON lines reader, which names
+    // the line.
     let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
-    let mut first = String::new();
+    let mut first = Vec::new();
     std::io::BufReader::new(file)
-        .read_line(&mut first)
+        .read_until(b'\n', &mut first)
         .map_err(|e| Error::reading(path.display(), e))?;
-    match serde_json::from_str::<Value>(&first) {
+    match serde_json::from_slice::<Value>(&first) {
         Ok(v) if v.get("doc_id").is_some() && v.get("resps").is_some() => Ok(LogKind::LmEval),
         Ok(_) => Ok(LogKind::Predictions),
         // A JSON document over several lines: inspect's `.json` log, or else not ours (the
         // JSON lines reader then names the line).
-        Err(_) if first.trim_start().starts_with('{') => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| Error::reading(path.display(), e))?;
-            match serde_json::from_str::<Value>(&text) {
+        Err(_) if first.trim_ascii_start().starts_with(b"{") => {
+            let bytes = std::fs::read(path).map_err(|e| Error::reading(path.display(), e))?;
+            match serde_json::from_slice::<Value>(&bytes) {
                 Ok(v) if v.get("eval").is_some() && v.get("version").is_some() => {
                     Ok(LogKind::InspectJson)
                 }
