@@ -8,6 +8,7 @@ pub mod corr2cause_csv;
 pub mod generate;
 pub mod lines;
 pub mod manifest;
+pub mod readers;
 pub mod record;
 
 pub use audit::{audit, AuditReport};

@@ -110,7 +110,7 @@ fn facts(premise: &str) -> Option<(PremiseFacts, Vec<String>)> {
 }
 
 /// The JSONL files of a dataset path: the file itself, or a directory's files in its manifest.
-fn dataset_files(path: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn dataset_files(path: &Path) -> Result<Vec<PathBuf>> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }

@@ -9,6 +9,7 @@ pub mod data;
 pub use crate::text::answer;
 pub mod export;
 pub mod metrics;
+pub mod shortcuts;
 
 use crate::causal::Relation;
 use answer::Answer;
