@@ -215,3 +215,55 @@ fn bad_input_names_the_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.jsonl:1: field `premise`"), "{err}");
 }
+
+#[test]
+fn default_preset_leaves_every_reader_at_chance() {
+    // The preset's own seed and two others.
+    for seed in ["20261122", "1", "2"] {
+        let dir = common::temp_dir("shortcuts", &format!("default-{seed}"));
+        let out = corrcause(&["generate", "--seed", seed, "--out", dir.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Labels 50/50 per relation on the test split, counted here from the file.
+        let mut counts: HashMap<String, [u64; 2]> = HashMap::new();
+        for line in std::fs::read_to_string(dir.join("test.jsonl"))
+            .unwrap()
+            .lines()
+        {
+            let v: Value = serde_json::from_str(line).unwrap();
+            counts
+                .entry(v["relation"].as_str().unwrap().into())
+                .or_default()[v["label"].as_u64().unwrap() as usize] += 1;
+        }
+        assert_eq!(counts.len(), 6, "seed {seed}");
+        for (rel, [invalid, valid]) in &counts {
+            assert!(
+                *valid > 50 && valid == invalid,
+                "seed {seed} {rel}: {valid}/{invalid}"
+            );
+        }
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        assert!(manifest["hard_balance"]["cells"]["parent"].is_array());
+        let report = shortcut_audit(&dir, &[]);
+        check_shape(&report);
+        for r in report["readers"].as_array().unwrap() {
+            let name = &r["name"];
+            let acc = r["accuracy"]["value"].as_f64().unwrap();
+            assert!(acc <= 0.55, "seed {seed} {name}: {acc}");
+            for (rel, s) in r["by_relation"].as_object().unwrap() {
+                let acc = s["accuracy"]["value"].as_f64().unwrap();
+                assert!(acc <= 0.55, "seed {seed} {name} on {rel}: {acc}");
+            }
+        }
+        let best = &report["best"]["accuracy"];
+        assert!(
+            best["low"].as_f64().unwrap() <= 0.5 && best["high"].as_f64().unwrap() >= 0.5,
+            "seed {seed}: {best}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -65,7 +65,8 @@ pub struct GenerateArgs {
     /// Relations to ask about, comma separated (parent,non-parent_ancestor,child,...).
     #[arg(long)]
     pub relations: Option<String>,
-    /// Down-sample to equal valid and invalid items per relation.
+    /// Down-sample to equal valid and invalid items per relation (per-relation), or match them on
+    /// surface cells so that shallow readers are at chance (hard).
     #[arg(long, value_enum)]
     pub balance: Option<Balance>,
     /// Splits by premise, e.g. train=0.8,dev=0.1,test=0.1, or `none`.
@@ -233,7 +234,7 @@ pub fn run(a: GenerateArgs) -> Result<()> {
         b.finish_and_clear();
     }
     if summary.items == 0 && summary.premises > 0 {
-        eprintln!("warning: no item was kept: with --balance per-relation, a relation with no valid item keeps none of its invalid ones (ask for more premises, or --balance none)");
+        eprintln!("warning: no item was kept: with --balance per-relation or hard, a relation (or surface cell) with no valid item keeps none of its invalid ones (ask for more premises, or --balance none)");
     }
     eprintln!(
         "wrote {} items from {} premises to {}",

@@ -6,6 +6,7 @@ pub mod config;
 pub mod corr2cause;
 pub mod corr2cause_csv;
 pub mod generate;
+pub mod hard;
 pub mod lines;
 pub mod manifest;
 pub mod readers;

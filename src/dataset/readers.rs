@@ -206,7 +206,7 @@ impl Logistic {
                 model.w[i] += step[i];
                 size = size.max(step[i].abs());
             }
-            if size < 1e-8 {
+            if size < 1e-6 {
                 break;
             }
         }
