@@ -3,6 +3,8 @@
 //! graph answers (raw edge lines, 8 variables) read and scored with 1,000 resamples in under 2 s
 //! on 2 cores.
 //!
+//! Also `audit --shortcuts` of the default preset (issue 11: under 2 s on 2 cores).
+//!
 //! Run: `cargo bench --bench score`. The setup writes a synthetic dataset (11,112 premises of 90
 //! items, 17% valid) and raw-text predictions (80% right) to a temporary directory.
 //!
@@ -187,5 +189,24 @@ fn graph_scoring(c: &mut Criterion) {
     std::fs::remove_dir_all(data.parent().unwrap()).unwrap();
 }
 
-criterion_group!(benches, scoring, graph_scoring);
+/// `audit --shortcuts` of the default preset (target of issue 11: under 2 s on 2 cores), the
+/// dataset generated once in the setup.
+fn shortcut_audit(c: &mut Criterion) {
+    let dir =
+        std::env::temp_dir().join(format!("corrcause-bench-shortcuts-{}", std::process::id()));
+    let config = corrcause::dataset::Config::preset("default").unwrap();
+    corrcause::dataset::generate(&config, None, &dir, &|_, _| {}).unwrap();
+    let mut group = c.benchmark_group("audit");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(15));
+    let options = corrcause::score::shortcuts::ShortcutOptions::default();
+    group.bench_function("shortcuts_default_preset", |b| {
+        b.iter(|| corrcause::score::shortcuts::audit_shortcuts(&dir, &options).unwrap())
+    });
+    group.finish();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+criterion_group!(benches, scoring, graph_scoring, shortcut_audit);
 criterion_main!(benches);

@@ -3,11 +3,13 @@
 //! Premises ("units") are listed first (cheap), in order of N and then emission or draw. Every
 //! random choice about a unit draws from its own seeded stream, so a unit comes out the same
 //! whichever thread or shard handles it. Decisions that need every unit (balancing, splits) are
-//! made from labels alone before any text is written; items are then rendered in parallel, a chunk
+//! made from labels (and, for `--balance hard`, the surface cells of the statements; see
+//! [`super::hard`]) before any text is written; items are then rendered in parallel, a chunk
 //! of units at a time, and streamed to disk in order: memory does not grow with the dataset.
 
 use super::config::{Balance, Config, Format, Graphs, Order, RandomModel, Task};
 use super::corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
+use super::hard::{self, ItemCell};
 use super::record::{
     json_escaped, push_json_str, write_csv, write_jsonl, ItemFields, PremiseFields, CSV_HEADER,
 };
@@ -100,7 +102,17 @@ struct Unit {
     id_in_n: usize,
     dag: Dag,
     released: Option<ExhaustiveMec>,
+    /// Index of the unit's random streams (naming, order).
+    stream: u64,
+    /// With `--balance hard`: each item's label and surface cell, in item order.
+    cells: Vec<ItemCell>,
 }
+
+/// Most rounds of graphs (each `per_n` graphs) drawn for one N under `--balance hard`.
+const HARD_ROUNDS: usize = 2;
+/// Under `--balance hard`, more graphs are drawn while cells lacking a label hold more than this
+/// share of the candidate items.
+const HARD_LACKING: f64 = 0.02;
 
 /// Independent random streams for the different choices made about a unit.
 const STREAM_NAMES: u64 = 0x6e61_6d65;
@@ -123,49 +135,122 @@ fn stream(seed: u64, purpose: u64, index: u64) -> ChaCha12Rng {
     rng
 }
 
+/// Distinct MECs drawn from a seeded random graph model on `n` nodes, in draw order.
+struct Drawer {
+    n: usize,
+    sampler: DagSampler,
+    seed: u64,
+    seen: HashSet<Cpdag>,
+    next: u64,
+}
+
+impl Drawer {
+    /// Appends `count` more units (new MECs) to `out`; `budget` draws in all at most.
+    fn draw(&mut self, count: usize, budget: u64, out: &mut Vec<Unit>) -> Result<()> {
+        let target = out.len() + count;
+        while out.len() < target {
+            if self.next == budget {
+                return Err(Error::Usage(format!(
+                    "only {} distinct MECs on {} variables turned up in {budget} draws; ask for fewer with --per-n",
+                    out.len(), self.n
+                )));
+            }
+            let dag = self.sampler.sample(self.seed, self.next);
+            self.next += 1;
+            let cpdag = Cpdag::of(&dag);
+            if cpdag.mec_size() > MAX_MEC_SIZE.into() || !self.seen.insert(cpdag) {
+                continue;
+            }
+            out.push(Unit {
+                n: self.n,
+                id_in_n: out.len(),
+                dag,
+                released: None,
+                stream: 0,
+                cells: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The stream index of a unit under `--balance hard`: fixed by N and its place among N's units,
+/// so that drawing more graphs for one N changes nothing for another.
+fn hard_stream(n: usize, id_in_n: usize) -> u64 {
+    ((n as u64) << 32) | id_in_n as u64
+}
+
 fn list_units(config: &Config) -> Result<Vec<Unit>> {
     let mut nodes = config.nodes.clone();
     nodes.sort_unstable();
+    let hard = config.balance == Balance::Hard;
+    let with_cells = |mut units: Vec<Unit>| -> Vec<Unit> {
+        if hard {
+            units.par_iter_mut().for_each(|u| {
+                u.stream = hard_stream(u.n, u.id_in_n);
+                u.cells = unit_cells(config, u);
+            });
+        }
+        units
+    };
     let per_n: Vec<Result<Vec<Unit>>> = nodes
         .par_iter()
         .map(|&n| match &config.graphs {
-            Graphs::Exhaustive => Ok(exhaustive_mecs(n, config.semantics)
-                .into_iter()
-                .map(|mec| Unit {
-                    n,
-                    id_in_n: mec.mec_id,
-                    dag: mec.representative.clone(),
-                    released: (config.semantics == Semantics::Released).then_some(mec),
-                })
-                .collect()),
-            Graphs::Random { per_n, sampler, edge_prob, edges, max_in_degree } => {
+            Graphs::Exhaustive => Ok(with_cells(
+                exhaustive_mecs(n, config.semantics)
+                    .into_iter()
+                    .map(|mec| Unit {
+                        n,
+                        id_in_n: mec.mec_id,
+                        dag: mec.representative.clone(),
+                        released: (config.semantics == Semantics::Released).then_some(mec),
+                        stream: 0,
+                        cells: Vec::new(),
+                    })
+                    .collect(),
+            )),
+            Graphs::Random {
+                per_n,
+                sampler,
+                edge_prob,
+                edges,
+                max_in_degree,
+            } => {
                 let model = match sampler {
                     RandomModel::Er => Sampler::ErdosRenyi { p: *edge_prob },
                     RandomModel::Edges => Sampler::Edges {
-                        m: edges.ok_or_else(|| Error::Usage("--sampler edges needs --edges M".into()))?,
+                        m: edges.ok_or_else(|| {
+                            Error::Usage("--sampler edges needs --edges M".into())
+                        })?,
                     },
                     RandomModel::Uniform => Sampler::Uniform,
                 };
-                let s = DagSampler::new(n, model, *max_in_degree).map_err(|e| Error::Usage(e.to_string()))?;
-                let seed = mix(config.seed ^ mix(STREAM_GRAPHS) ^ n as u64);
-                let mut seen = HashSet::new();
-                let mut out = Vec::with_capacity(*per_n);
+                let mut drawer = Drawer {
+                    n,
+                    sampler: DagSampler::new(n, model, *max_in_degree)
+                        .map_err(|e| Error::Usage(e.to_string()))?,
+                    seed: mix(config.seed ^ mix(STREAM_GRAPHS) ^ n as u64),
+                    seen: HashSet::new(),
+                    next: 0,
+                };
                 let budget = (*per_n as u64).saturating_mul(50).max(1000);
-                let mut i = 0u64;
-                while out.len() < *per_n {
-                    if i == budget {
-                        return Err(Error::Usage(format!(
-                            "only {} distinct MECs on {n} variables turned up in {budget} draws; ask for fewer with --per-n",
-                            out.len()
-                        )));
+                let mut out = Vec::with_capacity(*per_n);
+                drawer.draw(*per_n, budget, &mut out)?;
+                let mut out = with_cells(out);
+                // Draw more graphs while cells lack a label (hard balance only).
+                for _ in 1..if hard { HARD_ROUNDS } else { 1 } {
+                    if hard::lacking_share(out.iter().map(|u| u.cells.as_slice())) <= HARD_LACKING {
+                        break;
                     }
-                    let dag = s.sample(seed, i);
-                    i += 1;
-                    let cpdag = Cpdag::of(&dag);
-                    if cpdag.mec_size() > MAX_MEC_SIZE.into() || !seen.insert(cpdag) {
-                        continue;
+                    // Ids continue after the units drawn so far.
+                    let before = out.len();
+                    let drawn =
+                        drawer.draw(*per_n, budget.saturating_mul(HARD_ROUNDS as u64), &mut out);
+                    let fresh = with_cells(out.split_off(before));
+                    out.extend(fresh);
+                    if drawn.is_err() {
+                        break; // no more distinct MECs: keep what there is
                     }
-                    out.push(Unit { n, id_in_n: out.len(), dag, released: None });
                 }
                 Ok(out)
             }
@@ -174,6 +259,11 @@ fn list_units(config: &Config) -> Result<Vec<Unit>> {
     let mut units = Vec::new();
     for part in per_n {
         units.extend(part?);
+    }
+    if !hard {
+        for (i, u) in units.iter_mut().enumerate() {
+            u.stream = i as u64;
+        }
     }
     Ok(units)
 }
@@ -184,8 +274,8 @@ struct Named {
     names: Vec<String>,
 }
 
-fn name_unit(config: &Config, unit: &Unit, index: usize) -> Named {
-    let mut rng = stream(config.seed, STREAM_NAMES, index as u64);
+fn name_unit(config: &Config, unit: &Unit) -> Named {
+    let mut rng = stream(config.seed, STREAM_NAMES, unit.stream);
     let (perm, names) = config.names.assign(unit.n, &mut rng);
     let dag = match perm {
         Some(p) => unit.dag.relabel(&p),
@@ -252,9 +342,12 @@ fn label_table(unit: &Unit, named: &Named) -> LabelTable {
 }
 
 /// Binary labels of every item of a unit, in item order (pair, then relation).
-fn unit_labels(config: &Config, unit: &Unit, index: usize) -> Vec<bool> {
-    let named = name_unit(config, unit, index);
-    let table = label_table(unit, &named);
+fn unit_labels(config: &Config, unit: &Unit) -> Vec<bool> {
+    let named = name_unit(config, unit);
+    labels_of(config, &label_table(unit, &named))
+}
+
+fn labels_of(config: &Config, table: &LabelTable) -> Vec<bool> {
     table
         .holds
         .iter()
@@ -265,6 +358,21 @@ fn unit_labels(config: &Config, unit: &Unit, index: usize) -> Vec<bool> {
                 .map(move |r| h[r.index()] == table.size)
         })
         .collect()
+}
+
+/// The premise of a named unit, statements in canonical order.
+fn premise_of(config: &Config, unit: &Unit, named: &Named) -> Premise {
+    match &unit.released {
+        Some(mec) => Premise::from_statements(unit.n, mec.statements.clone()),
+        None => Premise::of(&named.dag, config.premise.form(unit.n)),
+    }
+}
+
+/// Label and surface cell of every item of a unit, in item order (for `--balance hard`).
+fn unit_cells(config: &Config, unit: &Unit) -> Vec<ItemCell> {
+    let named = name_unit(config, unit);
+    let labels = labels_of(config, &label_table(unit, &named));
+    hard::item_cells(config, &premise_of(config, unit, &named), &labels)
 }
 
 /// Which items to keep: for each relation, all of the rarer label and as many of the other,
@@ -366,19 +474,14 @@ fn edges_json(dag: &Dag, names: &[String]) -> String {
 fn render_unit(
     config: &Config,
     unit: &Unit,
-    index: usize,
     split: Option<&str>,
     keep: Option<&[bool]>,
 ) -> Rendered {
     let n = unit.n;
-    let named = name_unit(config, unit, index);
-    let form = config.premise.form(n);
-    let mut premise = match &unit.released {
-        Some(mec) => Premise::from_statements(n, mec.statements.clone()),
-        None => Premise::of(&named.dag, form),
-    };
+    let named = name_unit(config, unit);
+    let mut premise = premise_of(config, unit, &named);
     if config.order == Order::Shuffled {
-        let mut rng = stream(config.seed, STREAM_ORDER, index as u64);
+        let mut rng = stream(config.seed, STREAM_ORDER, unit.stream);
         let c = premise.correlations.len();
         partial_shuffle(&mut rng, &mut premise.correlations, c);
         let i = premise.independences.len();
@@ -573,18 +676,39 @@ pub fn generate(
     let units = list_units(config)?;
     let total = units.len();
     let range = shard.map_or(0..total, |s| s.range(total));
+    let splits = assign_splits(config, total);
+    let mut hard_record = None;
     let keep = match config.balance {
         Balance::None => None,
         Balance::PerRelation => {
-            let labels: Vec<Vec<bool>> = units
-                .par_iter()
-                .enumerate()
-                .map(|(i, u)| unit_labels(config, u, i))
-                .collect();
+            let labels: Vec<Vec<bool>> = units.par_iter().map(|u| unit_labels(config, u)).collect();
             Some(balance(config, &labels))
         }
+        Balance::Hard => {
+            let views: Vec<&[ItemCell]> = units.iter().map(|u| u.cells.as_slice()).collect();
+            let train = config.splits.iter().position(|s| s.name == "train");
+            let (keep, cells, rounds) = hard::filtered_keep(&views, &splits, train, |u, k| {
+                mix(mix(config.seed ^ mix(STREAM_BALANCE) ^ units[u].stream) ^ k as u64)
+            });
+            let mut drawn: BTreeMap<String, usize> = BTreeMap::new();
+            for u in &units {
+                *drawn.entry(u.n.to_string()).or_default() += 1;
+            }
+            hard_record = Some(json!({
+                "matched_on": ["relation", "variables", "correlated", "separated", "mentions_x", "mentions_y", "mentions_both", "conditioned", "statements"],
+                "bins": "counts binned as 0, 1, then two bins per power of two (floor(2 log2 c) + 1)",
+                "graphs_drawn_by_n": drawn,
+                "adversarial_filtering": {
+                    "method": "the decision tree and the logistic regression of `audit --shortcuts`, cross-fitted over premises, drop the kept items they get right with confidence; the rest are matched again",
+                    "confident": hard::CONFIDENT,
+                    "stop_below": hard::CHANCE,
+                    "rounds": rounds,
+                },
+                "cells": cells,
+            }));
+            Some(keep)
+        }
     };
-    let splits = assign_splits(config, total);
     let split_names: Vec<String> = if config.splits.is_empty() {
         vec!["items".to_string()]
     } else {
@@ -693,7 +817,6 @@ pub fn generate(
                     render_unit(
                         config,
                         &units[i],
-                        i,
                         split,
                         keep.as_ref().map(|k| k[i].as_slice()),
                     )
@@ -777,6 +900,10 @@ pub fn generate(
         },
         "files": file_entries,
     });
+    let mut manifest = manifest;
+    if let Some(record) = hard_record {
+        manifest["hard_balance"] = record;
+    }
     paths.push(super::manifest::write(out_dir, &manifest)?);
     // A shard is not a dataset to load on its own; `merge` joins shards into one.
     if shard.is_none() && config.format != Format::Csv {

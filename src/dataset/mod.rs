@@ -9,10 +9,12 @@ pub mod corr2cause;
 pub mod corr2cause_csv;
 pub mod generate;
 pub mod graph_task;
+pub mod hard;
 pub mod lines;
 pub mod load;
 pub mod manifest;
 pub mod plan;
+pub mod readers;
 pub mod record;
 pub mod source;
 

@@ -263,6 +263,6 @@ impl GeneratePlan {
 /// What a user should be told about a finished `generate`, beyond the counts: why nothing was kept.
 pub fn warning(summary: &Summary) -> Option<&'static str> {
     (summary.items == 0 && summary.premises > 0).then_some(
-        "no item was kept: with --balance per-relation, a relation with no valid item keeps none of its invalid ones (ask for more premises, or --balance none)",
+        "no item was kept: with --balance per-relation or hard, a relation (or surface cell) with no valid item keeps none of its invalid ones (ask for more premises, or --balance none)",
     )
 }

@@ -15,6 +15,7 @@ pub mod group_key;
 pub mod harness;
 pub mod metrics;
 pub mod plan;
+pub mod shortcuts;
 
 use crate::causal::Relation;
 use answer::Answer;
