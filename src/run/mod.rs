@@ -13,6 +13,7 @@ pub mod command;
 pub mod export;
 pub mod journal;
 pub mod openai;
+pub mod plan;
 pub mod progress;
 pub mod prompt;
 pub mod stop;
