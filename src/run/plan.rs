@@ -611,3 +611,149 @@ fn file_identity(dataset: &Path) -> Result<(String, usize)> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        options: RunOptions,
+    }
+
+    fn options(args: &[&str]) -> RunOptions {
+        Cli::parse_from(std::iter::once("run").chain(args.iter().copied())).options
+    }
+
+    fn usage_error(args: &[&str]) -> String {
+        match options(args).plan(|_| None) {
+            Err(Error::Usage(m)) => m,
+            Err(e) => panic!("{args:?}: not a usage error: {e}"),
+            Ok(_) => panic!("{args:?}: accepted"),
+        }
+    }
+
+    #[test]
+    fn bad_options_are_refused_before_anything_is_written() {
+        let out =
+            std::env::temp_dir().join(format!("corrcause-run-plan-bad-{}", std::process::id()));
+        let o = out.to_str().unwrap();
+        assert_eq!(
+            usage_error(&["--out", o, "--timeout", "0"]),
+            "--timeout 0: give a positive number of seconds"
+        );
+        assert_eq!(
+            usage_error(&["--out", o, "--rps=-1"]),
+            "--rps -1: give a positive rate"
+        );
+        assert!(usage_error(&["--out", o, "--model", "nope"]).starts_with("--model \"nope\""));
+        assert!(usage_error(&["--out", o, "--model", "baseline:empty"])
+            .contains("it does not answer yes/no items"));
+        assert_eq!(
+            usage_error(&["--out", o, "--task", "graph", "--shots", "1"]),
+            "--shots puts worked yes/no examples first; graph items take no shots"
+        );
+        assert!(usage_error(&["--out", o, "--shard", "auto"]).contains("auto"));
+        assert!(!out.exists(), "a refused plan wrote {}", out.display());
+    }
+
+    #[test]
+    fn a_session_answers_every_item_with_each_model_in_turn() {
+        let dir = std::env::temp_dir().join(format!("corrcause-run-plan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let data = dir.join("data");
+        let mut generate_options = GenerateOptions::from_preset("default", None);
+        generate_options.nodes = Some("3,4".into());
+        generate_options.graphs = Some("exhaustive".into());
+        generate_options.splits = Some("none".into());
+        generate(&generate_options.config().unwrap(), None, &data, &|_, _| {}).unwrap();
+        let out = dir.join("out");
+        let plan = options(&[
+            "--dataset",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--model",
+            "baseline:oracle",
+            "--model",
+            "baseline:always-valid",
+        ])
+        .plan(|_| None)
+        .unwrap();
+        assert!(!plan.graph && plan.shard.is_none());
+        let session = plan.start().unwrap();
+        let mut seen = Vec::new();
+        let outcome = session
+            .run(&Interrupt::new(), Display::Quiet, &mut |m| {
+                seen.push((m.spec.clone(), m.answered, m.folder.clone()));
+                Ok(())
+            })
+            .unwrap();
+        assert!(outcome.unanswered.is_empty());
+        // The labels as the generator wrote them, by id.
+        let text = std::fs::read_to_string(&session.source.files[0]).unwrap();
+        let labels: std::collections::HashMap<String, i64> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["id"].as_str().unwrap().to_string(),
+                    v["label"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            labels.len() > 10
+                && labels.values().any(|&l| l == 0)
+                && labels.values().any(|&l| l == 1)
+        );
+        let specs: Vec<&str> = seen.iter().map(|(s, _, _)| s.as_str()).collect();
+        assert_eq!(specs, ["baseline:oracle", "baseline:always-valid"]);
+        for (spec, answered, folder) in &seen {
+            assert_eq!(*answered, labels.len(), "{spec}");
+            assert_eq!(*folder, out.join(slug(spec)));
+            let predictions = std::fs::read_to_string(folder.join("predictions.jsonl")).unwrap();
+            let mut ids = std::collections::HashSet::new();
+            for line in predictions.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let id = v["id"].as_str().unwrap();
+                assert!(ids.insert(id.to_string()), "{spec}: {id} twice");
+                let expected = match spec.as_str() {
+                    "baseline:oracle" if labels[id] == 1 => "valid",
+                    "baseline:oracle" => "invalid",
+                    _ => "valid",
+                };
+                assert_eq!(v["answer"], expected, "{spec}: {id}");
+            }
+            assert_eq!(ids.len(), labels.len());
+            let m = manifest::read(folder).unwrap();
+            assert_eq!(m["config"]["model"], spec.as_str());
+            assert_eq!(m["dataset"]["items"], labels.len());
+        }
+        // A fired interrupt stops the next model from starting.
+        drop(session);
+        let interrupt = Interrupt::new();
+        interrupt.trigger(2);
+        let session = options(&[
+            "--dataset",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .plan(|_| None)
+        .unwrap()
+        .start()
+        .unwrap();
+        let mut models = 0;
+        let stopped = session.run(&interrupt, Display::Quiet, &mut |_| {
+            models += 1;
+            Ok(())
+        });
+        assert!(matches!(stopped, Err(Error::Stopped { .. })));
+        assert_eq!(models, 0);
+        drop(session);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
