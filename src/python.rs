@@ -12,9 +12,11 @@ use crate::error::Source;
 use crate::graph::enumerate::{self, dag_from_mask};
 use crate::graph::json::{parse_graph, write_named_graph};
 use crate::graph::{Dag, DagError, DagSampler, NodeSet, Sampler, MAX_NODES};
+use crate::run::plan::RunOptions;
+use crate::run::stop::Interrupt;
 use crate::score::data::Given;
 use crate::score::export::{exporter, Format};
-use crate::score::plan::{ScoreOptions, ScoreSession};
+use crate::score::plan::{run_and_score, RunReport, ScoreOptions, ScoreSession};
 use clap::{Parser, ValueEnum};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -675,6 +677,12 @@ struct GenerateCommand {
 }
 
 #[derive(Parser)]
+struct RunCommand {
+    #[command(flatten)]
+    options: RunOptions,
+}
+
+#[derive(Parser)]
 struct ScoreCommand {
     #[command(flatten)]
     options: ScoreOptions,
@@ -833,6 +841,57 @@ fn score<'py>(
     json_loads(py, &report)
 }
 
+/// Asks models every item of a dataset and scores them, as `corrcause run` does, writing the
+/// same folders under `out`; returns `{"report": the run's report as a dict (None for a shard),
+/// "models": [{"model", "folder", "predictions", "answered", "unanswered"}], "unanswered": [one
+/// line per model that left items without an answer]}`. `model` is a spec or a list of them
+/// (default: the built-in baselines); options are the command's (`dataset`, `split`, `preset`,
+/// `task`, `prompt`, `shots`, `jobs`, `progress`, ...).
+#[pyfunction]
+#[pyo3(signature = (out, model = None, threads = None, **options))]
+fn run<'py>(
+    py: Python<'py>,
+    out: &Bound<'py, PyAny>,
+    model: Option<&Bound<'py, PyAny>>,
+    threads: Option<usize>,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut args = vec!["--out".to_string(), path_text(out)?];
+    let models: Vec<String> = match model {
+        None => Vec::new(),
+        Some(m) if m.is_instance_of::<PyString>() => vec![m.extract()?],
+        Some(m) => m.extract()?,
+    };
+    for m in models {
+        args.extend(["--model".to_string(), m]);
+    }
+    args.extend(option_args(options)?);
+    let command: RunCommand = parse_options("run", args)?;
+    let result = detached(py, threads, move || {
+        let display = command.options.display();
+        let session = command.options.plan(|v| std::env::var(v).ok())?.start()?;
+        let mut models = Vec::new();
+        let (report, outcome) = run_and_score(&session, &Interrupt::new(), display, &mut |m| {
+            models.push(serde_json::json!({
+                "model": m.spec,
+                "folder": m.folder,
+                "predictions": m.predictions,
+                "answered": m.answered,
+                "unanswered": m.failed,
+            }));
+        })?;
+        // The report's own text, as written to report.json (a parse and re-render through
+        // serde_json's default float parsing could change a last digit).
+        let report = match report {
+            RunReport::Shard => "null".to_string(),
+            r => r.render(Format::Json),
+        };
+        let rest = serde_json::json!({"models": models, "unanswered": outcome.unanswered});
+        Ok(format!("{{\"report\":{report},{}", &rest.to_string()[1..]))
+    })?;
+    json_loads(py, &result)
+}
+
 /// Runs the `corrcause` command line in this process (`argv` without the program name; default
 /// `sys.argv[1:]`) and returns its exit status. It prints to the process's standard output and
 /// error as the binary does.
@@ -877,6 +936,7 @@ fn corrcause_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(score, m)?)?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     Ok(())
 }

@@ -21,6 +21,7 @@ from ._corrcause import (
     generate,
     load,
     main,
+    run,
     sample,
     score,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "generate",
     "load",
     "main",
+    "run",
     "sample",
     "score",
 ]

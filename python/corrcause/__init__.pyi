@@ -100,6 +100,15 @@ def score(
 ) -> Dict[str, Any]:
     """The ``corrcause score --format json`` report, as a dict."""
 
+def run(
+    out: _Path,
+    model: Optional[Union[str, Sequence[str]]] = None,
+    threads: Optional[int] = None,
+    **options: Any,
+) -> Dict[str, Any]:
+    """Asks models every item and scores them (``corrcause run``); returns the report (None for
+    a shard), each model's counts and folder, and the lines of models that left items unanswered."""
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Runs the ``corrcause`` command line in this process; returns its exit status."""
 

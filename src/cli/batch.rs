@@ -1,12 +1,12 @@
 //! `corrcause export batch` and `corrcause import batch`: requests for providers' batch
 //! endpoints (the OpenAI Batch API form), and their results back as predictions.
 
-use super::run::{PromptArgs, RequestArgs};
 use crate::dataset::DatasetSource;
 use crate::error::{Error, Result};
 use crate::output::OutputLock;
 use crate::run::batch::{export, import};
 use crate::run::openai::parse_spec;
+use crate::run::plan::{PromptOptions, RequestOptions};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -42,9 +42,9 @@ pub struct ExportBatchArgs {
     #[arg(long)]
     pub model: String,
     #[command(flatten)]
-    pub prompt: PromptArgs,
+    pub prompt: PromptOptions,
     #[command(flatten)]
-    pub request: RequestArgs,
+    pub request: RequestOptions,
     /// Seed of the choice of worked examples.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

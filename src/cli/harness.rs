@@ -1,10 +1,10 @@
 //! `corrcause export lm-eval` and `corrcause export inspect`: a dataset as a task of
 //! lm-evaluation-harness or inspect_ai (the logs come back through `corrcause score`).
 
-use super::run::PromptArgs;
 use crate::dataset::DatasetSource;
 use crate::error::Result;
 use crate::run::export::{inspect, lm_eval, rows, tasks, Asking};
+use crate::run::plan::PromptOptions;
 use crate::run::prompt::Prompt;
 use clap::Args;
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ pub struct HarnessExportArgs {
     #[arg(long)]
     pub out: PathBuf,
     #[command(flatten)]
-    pub prompt: PromptArgs,
+    pub prompt: PromptOptions,
     /// Seed of the choice of worked examples (as `corrcause run --seed`).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

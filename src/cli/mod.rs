@@ -88,13 +88,6 @@ where
     }
 }
 
-/// Reads `--shard k/n|auto` (auto: the Slurm array task, from the environment).
-fn shard_arg(arg: Option<&str>) -> Result<Option<crate::dataset::Shard>> {
-    arg.map(|s| crate::dataset::Shard::resolve(s, |v| std::env::var(v).ok()))
-        .transpose()
-        .map_err(crate::error::Error::Usage)
-}
-
 /// Runs `f` on a pool of `threads` workers (every core when `None`). A pool of its own rather
 /// than the global one, so a process (a Python session) can run commands with different counts.
 pub fn with_threads<R: Send>(

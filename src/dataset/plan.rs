@@ -93,6 +93,36 @@ fn usage(e: String) -> Error {
 }
 
 impl GenerateOptions {
+    /// The options of preset `preset` with nothing overridden but the task (as `run` generates
+    /// a dataset when given none).
+    pub fn from_preset(preset: &str, task: Option<Task>) -> GenerateOptions {
+        GenerateOptions {
+            preset: preset.to_string(),
+            config: None,
+            out: None,
+            task,
+            nodes: None,
+            graphs: None,
+            per_n: None,
+            sampler: None,
+            edge_prob: None,
+            edges: None,
+            max_in_degree: None,
+            semantics: None,
+            premise: None,
+            order: None,
+            names: None,
+            style: None,
+            relations: None,
+            balance: None,
+            splits: None,
+            seed: None,
+            shard: None,
+            format: None,
+            force: false,
+        }
+    }
+
     /// The configuration the options describe, checked.
     pub fn config(&self) -> Result<Config> {
         let a = self;

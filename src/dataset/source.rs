@@ -209,6 +209,33 @@ impl DatasetSource {
     }
 }
 
+/// Whether a resolved dataset holds graph items: the first record of its first file says
+/// `"task": "graph"`.
+pub fn is_graph_dataset(dataset: &DatasetSource) -> Result<bool> {
+    if dataset.form == Form::Csv {
+        return Ok(false);
+    }
+    let Some(file) = dataset.files.first().cloned() else {
+        return Ok(false);
+    };
+    use std::io::BufRead;
+    let mut first = String::new();
+    std::io::BufReader::new(
+        std::fs::File::open(&file).map_err(|e| Error::reading(file.display(), e))?,
+    )
+    .read_line(&mut first)
+    .map_err(|e| Error::reading(file.display(), e))?;
+    #[derive(serde::Deserialize)]
+    struct Task<'a> {
+        #[serde(borrow, default)]
+        task: Option<std::borrow::Cow<'a, str>>,
+    }
+    Ok(serde_json::from_str::<Task>(&first)
+        .ok()
+        .and_then(|t| t.task)
+        .is_some_and(|t| t == "graph"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

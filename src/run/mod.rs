@@ -2,7 +2,8 @@
 //! prediction file the scorer reads: the built-in baselines in process, and models behind a
 //! [`backend::Backend`] (OpenAI-compatible servers, subprocesses) through [`ask::ask_all`]. A run
 //! that stops early (a signal, a server gone, a program in a crash loop) says why with a
-//! [`stop::Stopped`], which front ends turn into one message and an exit status.
+//! [`stop::Stopped`], which front ends turn into one message and an exit status. [`plan`] is what
+//! every front end runs: options resolved into the models, the folders and the shard of a run.
 
 pub mod ask;
 pub mod backend;
@@ -13,6 +14,7 @@ pub mod command;
 pub mod export;
 pub mod journal;
 pub mod openai;
+pub mod plan;
 pub mod progress;
 pub mod prompt;
 pub mod stop;

@@ -1,13 +1,21 @@
 //! The session of `score`, shared by every front end: the dataset read once, each model's answers
-//! (prediction files, or answers handed over in memory by the Python `score`), then the report.
+//! (prediction files, or answers handed over in memory by the Python `score`), then the report;
+//! and the scoring of a `run` ([`run_and_score`]) as its models finish.
 
 use super::data::{
     predictions_from_answers, read_dataset_from, read_predictions, Dataset, Duplicates, Given,
     Predictions,
 };
+use super::export::{exporter, Format};
+use super::graph::data::{read_graph_dataset, read_graph_predictions};
+use super::graph::{report as graph_report, score_graph, GraphReport};
 use super::{score, Missing, Options, Report, Unparsed};
 use crate::dataset::DatasetSource;
 use crate::error::Result;
+use crate::output::Output;
+use crate::run::plan::{ModelRun, RunOutcome, RunSession};
+use crate::run::progress::Display;
+use crate::run::stop::Interrupt;
 use std::path::{Path, PathBuf};
 
 /// Options of `score` (the command line's flags, the Python `score(dataset, predictions, **options)`).
@@ -115,6 +123,90 @@ pub fn model_name(path: &Path) -> String {
                 |s| s.to_string_lossy().into_owned(),
             )
         })
+}
+
+/// The report of a whole `run`: yes/no or graph metrics; none for a shard, which only answers
+/// (the merged parts are scored).
+pub enum RunReport {
+    Pairs(Report),
+    Graph(GraphReport),
+    Shard,
+}
+
+impl RunReport {
+    /// The report in `format`; empty for a shard.
+    pub fn render(&self, format: Format) -> String {
+        match self {
+            RunReport::Pairs(r) => exporter(format).render(r),
+            RunReport::Graph(r) => graph_report::render(r, format),
+            RunReport::Shard => String::new(),
+        }
+    }
+}
+
+/// Runs every model of `session` and scores them: each model's `report.json` in its folder as
+/// it finishes (after `done` has seen it), then the report of all in `report.json` and
+/// `report.html` under `--out`. Unread and missing answers count as wrong. The outcome says
+/// which items were left unanswered; the front end shows the report before it ends the run.
+pub fn run_and_score(
+    session: &RunSession,
+    interrupt: &Interrupt,
+    display: Display,
+    done: &mut dyn FnMut(&ModelRun),
+) -> Result<(RunReport, RunOutcome)> {
+    let a = &session.plan.options;
+    // Scoring needs every item: a shard only answers, and the merged parts are scored.
+    let unsharded = session.plan.shard.is_none();
+    let graph = session.plan.graph;
+    let graph_ds = (unsharded && graph)
+        .then(|| read_graph_dataset(&session.source))
+        .transpose()?;
+    let ds = (unsharded && !graph)
+        .then(|| read_dataset_from(&session.source))
+        .transpose()?;
+    let scoring = Options {
+        unparsed: Unparsed::Wrong,
+        missing: Missing::Wrong,
+        bootstrap: a.bootstrap,
+        seed: a.seed,
+    };
+    let mut predictions = Vec::new();
+    let mut graph_predictions = Vec::new();
+    let outcome = session.run(interrupt, display, &mut |m| {
+        done(m);
+        let one = if let Some(gds) = &graph_ds {
+            let p = read_graph_predictions(&m.predictions, m.spec.clone(), gds, false, false)?;
+            let one = RunReport::Graph(score_graph(gds, std::slice::from_ref(&p), &scoring));
+            graph_predictions.push(p);
+            one
+        } else if let Some(ds) = &ds {
+            let p = read_predictions(&m.predictions, m.spec.clone(), ds, Duplicates::Error, false)?;
+            let one = RunReport::Pairs(score(ds, std::slice::from_ref(&p), &scoring));
+            predictions.push(p);
+            one
+        } else {
+            return Ok(());
+        };
+        write_report(&m.folder.join("report.json"), &one, Format::Json)
+    })?;
+    let report = if let Some(gds) = &graph_ds {
+        RunReport::Graph(score_graph(gds, &graph_predictions, &scoring))
+    } else if let Some(ds) = &ds {
+        RunReport::Pairs(score(ds, &predictions, &scoring))
+    } else {
+        return Ok((RunReport::Shard, outcome));
+    };
+    for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
+        write_report(&a.out.join(name), &report, format)?;
+    }
+    Ok((report, outcome))
+}
+
+/// Writes `report` in `format` to `path`, atomically.
+fn write_report(path: &Path, report: &RunReport, format: Format) -> Result<()> {
+    let mut out = Output::open(Some(path))?;
+    out.put(report.render(format).as_bytes())?;
+    out.finish()
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! prediction files, every malformed line an error naming the file, line and field.
 
 use crate::dataset::lines::for_each_line_batch;
-use crate::dataset::source::{DatasetSource, Form};
+pub use crate::dataset::source::is_graph_dataset;
+use crate::dataset::source::DatasetSource;
 use crate::error::{Error, Result, Source};
 use crate::score::data::{intern_split, intern_variants, IdMap};
 use crate::text::graph_answer::{self, GraphAnswer, GraphReading};
@@ -70,33 +71,6 @@ pub struct GraphDataset {
     pub premises: usize,
     pub splits: Vec<String>,
     pub variant_values: Vec<String>,
-}
-
-/// Whether a resolved dataset holds graph items: the first record of its first file says
-/// `"task": "graph"`.
-pub fn is_graph_dataset(dataset: &DatasetSource) -> Result<bool> {
-    if dataset.form == Form::Csv {
-        return Ok(false);
-    }
-    let Some(file) = dataset.files.first().cloned() else {
-        return Ok(false);
-    };
-    use std::io::BufRead;
-    let mut first = String::new();
-    std::io::BufReader::new(
-        std::fs::File::open(&file).map_err(|e| Error::reading(file.display(), e))?,
-    )
-    .read_line(&mut first)
-    .map_err(|e| Error::reading(file.display(), e))?;
-    #[derive(serde::Deserialize)]
-    struct Task<'a> {
-        #[serde(borrow, default)]
-        task: Option<Cow<'a, str>>,
-    }
-    Ok(serde_json::from_str::<Task>(&first)
-        .ok()
-        .and_then(|t| t.task)
-        .is_some_and(|t| t == "graph"))
 }
 
 /// Reads a graph-task dataset (a JSONL file or a dataset directory).
