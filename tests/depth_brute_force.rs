@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{all_dags, Naive};
+use common::{all_dags, Naive, Pattern};
 use corrcause::causal::{Depth, Depths, Relation};
 use corrcause::graph::Dag;
 use std::collections::BTreeMap;
@@ -76,94 +76,116 @@ impl Pd {
     }
 }
 
+/// The depth of every `(x, y, relation)`, `x < y`, by the definition, for every MEC on `n` nodes:
+/// MEC pattern -> (members, `depth[pair][relation]` with `propagation[1, 3]` naming the rules).
+fn expected_depths(n: usize) -> BTreeMap<Pattern, (Vec<Naive>, Vec<Vec<String>>)> {
+    let mut groups: BTreeMap<Pattern, Vec<Naive>> = BTreeMap::new();
+    for g in all_dags(n) {
+        groups.entry(g.pattern()).or_default().push(g);
+    }
+    let mut out = BTreeMap::new();
+    for ((skeleton, vstructs), group) in groups {
+        // The ladder: skeleton, v-structures, R1, R1+R2, R1+R2+R3 closures.
+        let mut pd = Pd {
+            n,
+            dir: vec![vec![false; n]; n],
+            adj: vec![vec![false; n]; n],
+        };
+        for &(a, b) in &skeleton {
+            pd.adj[a][b] = true;
+            pd.adj[b][a] = true;
+        }
+        let mut ladder: Vec<(Pd, Option<Vec<u8>>)> = vec![(pd.clone(), None)];
+        for &(a, c, b) in &vstructs {
+            pd.dir[a][c] = true;
+            pd.dir[b][c] = true;
+        }
+        ladder.push((pd.clone(), None));
+        let mut fired = vec![];
+        for rules in [&[1u8][..], &[1, 2], &[1, 2, 3]] {
+            fired.extend(pd.close(rules));
+            fired.sort_unstable();
+            fired.dedup();
+            ladder.push((pd.clone(), Some(fired.clone())));
+        }
+        // The consistent DAGs of each rung.
+        let consistent: Vec<Vec<Naive>> = ladder
+            .iter()
+            .map(|(rung, _)| {
+                (0..1u32 << skeleton.len())
+                    .filter_map(|code| {
+                        let edges: Vec<(usize, usize)> = skeleton
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &(a, b))| if code >> i & 1 == 1 { (b, a) } else { (a, b) })
+                            .collect();
+                        let g = Naive::from_edges(n, &edges);
+                        let agrees = edges.iter().all(|&(a, b)| !rung.dir[b][a]);
+                        (agrees && g.is_acyclic()).then_some(g)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut depths = vec![];
+        for x in 0..n {
+            for y in x + 1..n {
+                let mut row = vec![];
+                for r in Relation::ALL {
+                    let i = r.index();
+                    let holds = group.iter().filter(|g| g.relations(x, y)[i]).count();
+                    row.push(if holds != 0 && holds != group.len() {
+                        "ambiguous".to_string()
+                    } else {
+                        let answer = holds == group.len();
+                        match (0..ladder.len())
+                            .find(|&k| consistent[k].iter().all(|g| g.relations(x, y)[i] == answer))
+                        {
+                            Some(0) => "skeleton".to_string(),
+                            Some(1) => "colliders".to_string(),
+                            Some(k) => format!("propagation{:?}", ladder[k].1.as_ref().unwrap()),
+                            None => "equivalence".to_string(),
+                        }
+                    });
+                }
+                depths.push(row);
+            }
+        }
+        out.insert((skeleton, vstructs), (group, depths));
+    }
+    out
+}
+
+/// A depth as [`expected_depths`] writes it, from its name and Meek rule names.
+fn depth_string(depth: &str, meek: &[&str]) -> String {
+    match depth {
+        "propagation" => format!(
+            "propagation{:?}",
+            meek.iter()
+                .map(|m| m[1..].parse::<u8>().unwrap())
+                .collect::<Vec<_>>()
+        ),
+        d => d.to_string(),
+    }
+}
+
 #[test]
 fn depth_matches_the_ladder_definition_for_every_mec_up_to_5_nodes() {
     let mut seen = BTreeMap::new();
     for n in 2..=5 {
-        let mut groups: BTreeMap<_, Vec<Naive>> = BTreeMap::new();
-        for g in all_dags(n) {
-            groups.entry(g.pattern()).or_default().push(g);
-        }
-        for ((skeleton, vstructs), group) in &groups {
-            // The ladder: skeleton, v-structures, R1, R1+R2, R1+R2+R3 closures.
-            let mut pd = Pd {
-                n,
-                dir: vec![vec![false; n]; n],
-                adj: vec![vec![false; n]; n],
-            };
-            for &(a, b) in skeleton {
-                pd.adj[a][b] = true;
-                pd.adj[b][a] = true;
-            }
-            let mut ladder: Vec<(Pd, Option<Vec<u8>>)> = vec![(pd.clone(), None)];
-            for &(a, c, b) in vstructs {
-                pd.dir[a][c] = true;
-                pd.dir[b][c] = true;
-            }
-            ladder.push((pd.clone(), None));
-            let mut fired = vec![];
-            for rules in [&[1u8][..], &[1, 2], &[1, 2, 3]] {
-                fired.extend(pd.close(rules));
-                fired.sort_unstable();
-                fired.dedup();
-                ladder.push((pd.clone(), Some(fired.clone())));
-            }
-            // The consistent DAGs of each rung.
-            let consistent: Vec<Vec<Naive>> = ladder
-                .iter()
-                .map(|(rung, _)| {
-                    (0..1u32 << skeleton.len())
-                        .filter_map(|code| {
-                            let edges: Vec<(usize, usize)> = skeleton
-                                .iter()
-                                .enumerate()
-                                .map(
-                                    |(i, &(a, b))| if code >> i & 1 == 1 { (b, a) } else { (a, b) },
-                                )
-                                .collect();
-                            let g = Naive::from_edges(n, &edges);
-                            let agrees = edges.iter().all(|&(a, b)| !rung.dir[b][a]);
-                            (agrees && g.is_acyclic()).then_some(g)
-                        })
-                        .collect()
-                })
-                .collect();
+        for (group, expected) in expected_depths(n).values() {
             let rep = &group[0];
             let depths = Depths::of(&Dag::new(n, rep.edges()).unwrap());
+            let mut k = 0;
             for x in 0..n {
                 for y in x + 1..n {
                     for r in Relation::ALL {
-                        let i = r.index();
-                        let holds = group.iter().filter(|g| g.relations(x, y)[i]).count();
-                        let expected = if holds != 0 && holds != group.len() {
-                            "ambiguous".to_string()
-                        } else {
-                            let answer = holds == group.len();
-                            match (0..ladder.len()).find(|&k| {
-                                consistent[k].iter().all(|g| g.relations(x, y)[i] == answer)
-                            }) {
-                                Some(0) => "skeleton".to_string(),
-                                Some(1) => "colliders".to_string(),
-                                Some(k) => {
-                                    format!("propagation{:?}", ladder[k].1.as_ref().unwrap())
-                                }
-                                None => "equivalence".to_string(),
-                            }
-                        };
                         let got = depths.get(x, y, r);
-                        let got_s = match got {
-                            Depth::Propagation(_) => format!(
-                                "propagation{:?}",
-                                got.meek()
-                                    .iter()
-                                    .map(|m| m[1..].parse::<u8>().unwrap())
-                                    .collect::<Vec<_>>()
-                            ),
-                            d => d.as_str().to_string(),
-                        };
-                        assert_eq!(got_s, expected, "{:?} ({x},{y}) {r}", rep.edges());
-                        *seen.entry(expected).or_insert(0u64) += 1;
+                        let got = depth_string(got.as_str(), &got.meek());
+                        let want = &expected[k][r.index()];
+                        assert_eq!(&got, want, "{:?} ({x},{y}) {r}", rep.edges());
+                        *seen.entry(want.clone()).or_insert(0u64) += 1;
                     }
+                    k += 1;
                 }
             }
         }
@@ -179,7 +201,99 @@ fn depth_matches_the_ladder_definition_for_every_mec_up_to_5_nodes() {
         seen.keys().any(|k| k.starts_with("propagation")),
         "{seen:?}"
     );
-    eprintln!("{seen:?}");
+}
+
+/// The records `generate` writes carry the depth of their own pair (names shuffled, so a mix-up
+/// of indices and names would show), and `--depth` keeps exactly the items of those depths.
+#[test]
+fn generated_records_carry_the_brute_force_depth() {
+    let dir = common::temp_dir("depth", "records");
+    let expected: BTreeMap<usize, _> = (2..=4).map(|n| (n, expected_depths(n))).collect();
+    let mut all = 0;
+    for filter in [None, Some("colliders,propagation")] {
+        let out_dir = dir.join(filter.unwrap_or("all"));
+        let mut args = vec![
+            "generate",
+            "--preset",
+            "corr2cause-v2",
+            "--nodes",
+            "2..=4",
+            "--names",
+            "shuffled",
+            "--splits",
+            "none",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ];
+        if let Some(f) = filter {
+            args.extend(["--depth", f]);
+        }
+        let out = common::corrcause(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(out_dir.join("items.jsonl")).unwrap();
+        let mut count = 0;
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let n = v["num_variables"].as_u64().unwrap() as usize;
+            let mut names: Vec<String> = vec![];
+            let mut edges = vec![];
+            let premise_names = |s: &str, names: &mut Vec<String>| -> usize {
+                match names.iter().position(|m| m == s) {
+                    Some(i) => i,
+                    None => {
+                        names.push(s.to_string());
+                        names.len() - 1
+                    }
+                }
+            };
+            for e in v["graph"].as_array().unwrap() {
+                let a = premise_names(e[0].as_str().unwrap(), &mut names);
+                let b = premise_names(e[1].as_str().unwrap(), &mut names);
+                edges.push((a, b));
+            }
+            let x = premise_names(v["x"].as_str().unwrap(), &mut names);
+            let y = premise_names(v["y"].as_str().unwrap(), &mut names);
+            // Any further nodes are isolated; number them after.
+            assert!(names.len() <= n);
+            let g = Naive::from_edges(n, &edges);
+            let (_, depths) = &expected[&n][&g.pattern()];
+            let relation: Relation = v["relation"].as_str().unwrap().parse().unwrap();
+            // Depths are per (x < y); a claim about (y, x) is the mirrored relation.
+            let (lo, hi, r) = if x < y {
+                (x, y, relation)
+            } else {
+                let mirrored = match relation {
+                    Relation::Parent => Relation::Child,
+                    Relation::Child => Relation::Parent,
+                    Relation::NonParentAncestor => Relation::NonChildDescendant,
+                    Relation::NonChildDescendant => Relation::NonParentAncestor,
+                    r => r,
+                };
+                (y, x, mirrored)
+            };
+            let k = (0..lo).map(|i| n - 1 - i).sum::<usize>() + (hi - lo - 1);
+            let meek: Vec<&str> = v["meek"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect();
+            let got = depth_string(v["depth"].as_str().unwrap(), &meek);
+            assert_eq!(got, depths[k][r.index()], "{line}");
+            if let Some(f) = filter {
+                assert!(f.split(',').any(|d| d == v["depth"].as_str().unwrap()));
+            }
+            count += 1;
+        }
+        match filter {
+            None => all = count,
+            Some(_) => assert!(count > 0 && count < all),
+        }
+    }
 }
 
 /// A reader that sees only the skeleton (every acyclic orientation of it is a possible truth)
