@@ -38,6 +38,42 @@ fn default_run_scores_every_baseline_and_the_oracle_is_perfect() {
     assert_eq!(report["models"].as_array().unwrap().len(), 5);
     assert_eq!(oracle_f1(&report), 1.0);
     assert_eq!(report["models"][0]["name"], "baseline:oracle");
+    // By depth (issue 11): the oracle is right at every rung; always-invalid is right on every
+    // skeleton and ambiguous item (those labels are all invalid) and wrong on every valid one.
+    assert!(table.contains("baseline:oracle by depth: ambiguous accuracy 100.0"));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("Accuracy by depth"));
+    for m in report["models"].as_array().unwrap() {
+        let by_depth = m["by_depth"].as_object().unwrap();
+        let names: Vec<&str> = by_depth.keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ambiguous",
+                "colliders",
+                "equivalence",
+                "propagation",
+                "skeleton"
+            ]
+        );
+        let acc = |d: &str| {
+            by_depth[d]["metrics"]["accuracy"]["value"]
+                .as_f64()
+                .unwrap()
+        };
+        match m["name"].as_str().unwrap() {
+            "baseline:oracle" => assert!(names.iter().all(|d| acc(d) == 1.0)),
+            "baseline:always-invalid" => {
+                assert_eq!(acc("skeleton"), 1.0);
+                assert_eq!(acc("ambiguous"), 1.0);
+            }
+            "baseline:always-valid" => {
+                assert_eq!(acc("skeleton"), 0.0);
+                assert_eq!(acc("ambiguous"), 0.0);
+            }
+            _ => {}
+        }
+    }
     for model in [
         "baseline-oracle",
         "baseline-random",

@@ -391,6 +391,7 @@ fn bootstrap_intervals_cover_at_their_nominal_rate() {
                     n: None,
                     mec_size: None,
                     split: None,
+                    depth: None,
                     variants: [0; 5],
                     pair: None,
                 });

@@ -168,58 +168,112 @@ impl Pdag {
     /// Applies Meek's rules until none applies: R1-R3 (complete for a pattern), and R4 as well
     /// when background orientations were added.
     fn close(&mut self, with_r4: bool) {
+        let rules = MEEK_R1 | MEEK_R2 | MEEK_R3 | if with_r4 { MEEK_R4 } else { 0 };
+        self.close_with(rules);
+    }
+
+    /// Applies the rules in `rules` (a mask of `MEEK_R*`) until none applies; returns the mask
+    /// of the rules that oriented at least one edge.
+    fn close_with(&mut self, rules: u8) -> u8 {
         let n = self.adjacent.len();
+        let mut fired = 0;
         loop {
             let mut changed = false;
             for a in 0..n {
                 let mut und = self.undirected[a];
                 while let Some(b) = und.first() {
                     und.remove(b);
-                    if self.forces(a, b, with_r4) {
+                    let rule = self.forces(a, b, rules);
+                    if rule != 0 {
                         self.orient(a, b);
+                        fired |= rule;
                         changed = true;
                     }
                 }
             }
             if !changed {
-                return;
+                return fired;
             }
         }
     }
 
-    /// Whether some rule orients the undirected edge `a - b` as `a -> b`.
+    /// Which rule of `rules` (the first that applies, as a `MEEK_R*` bit; 0 if none) orients
+    /// the undirected edge `a - b` as `a -> b`.
     #[inline]
-    fn forces(&self, a: usize, b: usize, with_r4: bool) -> bool {
+    fn forces(&self, a: usize, b: usize, rules: u8) -> u8 {
         // R1: c -> a - b with c, b not adjacent.
-        if !(self.parents[a] - self.adjacent[b]).is_empty() {
-            return true;
+        if rules & MEEK_R1 != 0 && !(self.parents[a] - self.adjacent[b]).is_empty() {
+            return MEEK_R1;
         }
         // R2: a -> c -> b.
-        if self.children[a].intersects(self.parents[b]) {
-            return true;
+        if rules & MEEK_R2 != 0 && self.children[a].intersects(self.parents[b]) {
+            return MEEK_R2;
         }
         // R3: a - c -> b and a - d -> b with c, d not adjacent.
         let s = self.undirected[a] & self.parents[b];
-        if s.len() >= 2 {
+        if rules & MEEK_R3 != 0 && s.len() >= 2 {
             for c in s {
                 if !(s - self.adjacent[c]).without(c).is_empty() {
-                    return true;
+                    return MEEK_R3;
                 }
             }
         }
         // R4: d -> c -> b with d adjacent to a and not to b.
-        if with_r4 {
+        if rules & MEEK_R4 != 0 {
             for c in self.parents[b] {
                 if !((self.parents[c] & self.adjacent[a]) - self.adjacent[b])
                     .without(b)
                     .is_empty()
                 {
-                    return true;
+                    return MEEK_R4;
                 }
             }
         }
-        false
+        0
     }
+}
+
+/// Meek's rule R1 (away from a collider), as a bit of a rule mask.
+pub const MEEK_R1: u8 = 1;
+/// Meek's rule R2 (away from a cycle).
+pub const MEEK_R2: u8 = 2;
+/// Meek's rule R3 (two non-adjacent parents through undirected edges).
+pub const MEEK_R3: u8 = 4;
+/// Meek's rule R4 (only needed with background knowledge).
+pub const MEEK_R4: u8 = 8;
+
+/// One rung of the ladder from a skeleton to its CPDAG: the directed edges (as parent sets) of a
+/// partially directed graph, and the Meek rules that oriented an edge on the way to it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Rung {
+    pub parents: Vec<NodeSet>,
+    pub fired: u8,
+}
+
+/// The ladder of partially directed graphs on `dag`'s skeleton, after the bare skeleton: the
+/// v-structures oriented, then closed under R1, then under R1+R2, then under R1+R2+R3 (the
+/// CPDAG). `fired` accumulates the rules that oriented an edge up to each rung.
+pub fn meek_ladder(dag: &Dag) -> Vec<Rung> {
+    let skeleton: Vec<NodeSet> = (0..dag.n()).map(|v| dag.neighbours(v)).collect();
+    let mut pdag = Pdag::undirected_graph(&skeleton);
+    for (c, vps) in dag.v_structure_parents().into_iter().enumerate() {
+        for a in vps {
+            pdag.orient(a, c);
+        }
+    }
+    let mut out = vec![Rung {
+        parents: pdag.parents.clone(),
+        fired: 0,
+    }];
+    let mut fired = 0;
+    for rules in [MEEK_R1, MEEK_R1 | MEEK_R2, MEEK_R1 | MEEK_R2 | MEEK_R3] {
+        fired |= pdag.close_with(rules);
+        out.push(Rung {
+            parents: pdag.parents.clone(),
+            fired,
+        });
+    }
+    out
 }
 
 /// The completed partially directed acyclic graph (CPDAG, essential graph) of a MEC: an edge is

@@ -136,7 +136,7 @@ impl fmt::Display for Label3 {
 
 /// Nodes reachable from `start` (inclusive) along `next`, never entering `blocked`.
 #[inline]
-fn reach_avoiding(next: &[NodeSet], start: NodeSet, blocked: NodeSet) -> NodeSet {
+pub(crate) fn reach_avoiding(next: &[NodeSet], start: NodeSet, blocked: NodeSet) -> NodeSet {
     let mut seen = start - blocked;
     let mut todo = seen;
     while let Some(v) = todo.first() {

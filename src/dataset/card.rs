@@ -22,12 +22,12 @@ const EDGES: &str = "sequence:\n      sequence: string";
 fn known_type(field: &str) -> Option<String> {
     Some(match field {
         "id" | "premise_id" | "split" | "x" | "y" | "relation" | "template" | "names" | "style"
-        | "premise_form" | "order" | "variant" | "premise" | "hypothesis" | "input" | "label3" => {
-            "dtype: string".into()
-        }
+        | "premise_form" | "order" | "variant" | "premise" | "hypothesis" | "input" | "label3"
+        | "depth" => "dtype: string".into(),
         "num_variables" | "mec_id" | "mec_size" | "holds" => "dtype: int64".into(),
         "label" => "class_label:\n      names:\n        '0': invalid\n        '1': valid".into(),
         "graph" => EDGES.into(),
+        "meek" => "sequence: string".into(),
         "explanation" => {
             let edges = "sequence:\n          sequence: string";
             format!(

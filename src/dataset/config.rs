@@ -147,6 +147,10 @@ pub struct Config {
     pub relations: Vec<Relation>,
     #[serde(default = "default_balance")]
     pub balance: Balance,
+    /// Keep only items whose label is decided at these depths (`skeleton`, `colliders`,
+    /// `propagation`, `equivalence`, `ambiguous`), chosen after balancing; empty keeps all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depth: Vec<String>,
     /// Splits by premise; none means one file of all items.
     #[serde(default)]
     pub splits: Vec<Split>,
@@ -295,6 +299,19 @@ impl Config {
         }
         if self.relations.is_empty() {
             return Err("--relations lists no relation".into());
+        }
+        if let Some(bad) = self
+            .depth
+            .iter()
+            .find(|d| !crate::causal::Depth::NAMES.contains(&d.as_str()))
+        {
+            return Err(format!(
+                "--depth: unknown depth {bad:?} (expected one of: {})",
+                crate::causal::Depth::NAMES.join(", ")
+            ));
+        }
+        if !self.depth.is_empty() && self.semantics == Semantics::Released {
+            return Err("--depth needs --semantics intended (the released labels are not the ones the depth explains)".into());
         }
         if self.task == Task::Graph {
             if self.balance != Balance::None {

@@ -14,7 +14,7 @@ use super::record::{
     json_escaped, push_json_str, write_csv, write_jsonl, ItemFields, PremiseFields, CSV_HEADER,
 };
 use crate::causal::relations::relations_in;
-use crate::causal::{Cpdag, Label3, Relation};
+use crate::causal::{Cpdag, Depths, Label3, Relation};
 use crate::error::{Error, Result};
 use crate::graph::sample::{partial_shuffle, permutation};
 use crate::graph::{Dag, DagSampler, Sampler};
@@ -539,6 +539,7 @@ fn render_unit(
         json!({"directed": pairs(c.directed_edges()), "undirected": pairs(c.undirected_edges())})
             .to_string()
     };
+    let depths = (!table.released).then(|| Depths::of(&named.dag));
     let mut member_json: BTreeMap<u32, String> = BTreeMap::new();
     let mut member = |m: u32, table: &LabelTable| -> String {
         member_json
@@ -555,6 +556,12 @@ fn render_unit(
                 let this = item_index;
                 item_index += 1;
                 if keep.is_some_and(|kp| !kp[this]) {
+                    continue;
+                }
+                let depth = depths.as_ref().map(|d| d.get(x, y, relation));
+                if !config.depth.is_empty()
+                    && !depth.is_some_and(|d| config.depth.iter().any(|name| name == d.as_str()))
+                {
                     continue;
                 }
                 let r = relation.index();
@@ -600,6 +607,7 @@ fn render_unit(
                     hypothesis: &hyp,
                     label3,
                     holds,
+                    depth,
                     explanation_json: &explanation,
                 };
                 if config.format != Format::Csv {

@@ -67,6 +67,10 @@ pub struct GenerateOptions {
     /// Relations to ask about, comma separated (parent,non-parent_ancestor,child,...).
     #[arg(long)]
     pub relations: Option<String>,
+    /// Keep only items whose label is decided at these depths, comma separated (skeleton,
+    /// colliders, propagation, equivalence, ambiguous); applied after balancing.
+    #[arg(long)]
+    pub depth: Option<String>,
     /// Down-sample to equal valid and invalid items per relation.
     #[arg(long, value_enum)]
     pub balance: Option<Balance>,
@@ -213,6 +217,9 @@ impl GenerateOptions {
                 })
                 .collect::<Result<_>>()?;
         }
+        if let Some(d) = &a.depth {
+            c.depth = d.split(',').map(|s| s.trim().to_string()).collect();
+        }
         if let Some(b) = a.balance {
             c.balance = b;
         }
@@ -234,9 +241,13 @@ impl GenerateOptions {
             c.task = t;
         }
         if c.task == Task::Graph {
-            if a.balance.is_some() || a.relations.is_some() || a.style.is_some() {
+            if a.balance.is_some()
+                || a.relations.is_some()
+                || a.style.is_some()
+                || a.depth.is_some()
+            {
                 return Err(usage(
-                    "--balance, --relations and --style shape yes/no hypotheses; they do not apply to --task graph".into(),
+                    "--balance, --relations, --style and --depth shape yes/no hypotheses; they do not apply to --task graph".into(),
                 ));
             }
             // A preset's balancing and CSV are about hypotheses; a graph item per premise has

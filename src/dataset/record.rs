@@ -5,7 +5,7 @@
 //! copied into each of its items (a Corr2Cause premise at 6 variables runs to kilobytes, and each
 //! is shared by 90 items).
 
-use crate::causal::{Label3, Relation};
+use crate::causal::{Depth, Label3, Relation};
 
 /// Record fields that name a variant of the data (naming, wording, premise form, ...); the
 /// scorer breaks its metrics down by each one a dataset carries.
@@ -69,6 +69,9 @@ pub struct ItemFields<'a> {
     pub hypothesis: &'a str,
     pub label3: Label3,
     pub holds: u64,
+    /// The rung of inference that decides the label (`None` for labels as released, which are
+    /// not the intended ones).
+    pub depth: Option<Depth>,
     /// The explanation as a JSON object.
     pub explanation_json: &'a str,
 }
@@ -107,12 +110,26 @@ pub fn write_jsonl(out: &mut String, p: &PremiseFields, item: &ItemFields) {
     let hyp = json_escaped(item.hypothesis);
     out.push_str(&hyp);
     out.push_str(&format!(
-        "\",\"label\":{},\"label3\":\"{}\",\"mec_size\":{},\"holds\":{},\"graph\":",
+        "\",\"label\":{},\"label3\":\"{}\",\"mec_size\":{},\"holds\":{}",
         item.label3.binary(),
         item.label3,
         p.mec_size,
         item.holds
     ));
+    match item.depth {
+        Some(d) => {
+            out.push_str(&format!(",\"depth\":\"{d}\",\"meek\":["));
+            for (i, rule) in d.meek().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!("\"{rule}\""));
+            }
+            out.push(']');
+        }
+        None => out.push_str(",\"depth\":null,\"meek\":null"),
+    }
+    out.push_str(",\"graph\":");
     out.push_str(p.graph_json);
     out.push_str(",\"explanation\":");
     out.push_str(item.explanation_json);
@@ -184,6 +201,9 @@ mod tests {
             hypothesis: "A directly causes B.",
             label3: Label3::Neutral,
             holds: 1,
+            depth: Some(Depth::Propagation(
+                crate::causal::equivalence::MEEK_R1 | crate::causal::equivalence::MEEK_R3,
+            )),
             explanation_json: "{\"kind\":\"undetermined\"}",
         };
         let mut line = String::new();
@@ -195,6 +215,8 @@ mod tests {
         );
         assert_eq!(v["label"], 0);
         assert_eq!(v["label3"], "neutral");
+        assert_eq!(v["depth"], "propagation");
+        assert_eq!(v["meek"], serde_json::json!(["R1", "R3"]));
         assert_eq!(v["split"], "test");
         assert_eq!(v["names"], "letters");
         let mut row = String::from(CSV_HEADER);

@@ -27,6 +27,8 @@ pub struct Item {
     pub mec_size: Option<u64>,
     /// Index into [`Dataset::splits`].
     pub split: Option<u8>,
+    /// The rung that decides the label, as an index into [`crate::causal::Depth::NAMES`].
+    pub depth: Option<u8>,
     /// For each of [`VARIANT_FIELDS`]: 0 when absent, else 1 + an index into
     /// [`Dataset::variant_values`].
     pub variants: [u8; 5],
@@ -182,6 +184,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                 n,
                 mec_size: None,
                 split: None,
+                depth: None,
                 variants: [0; 5],
                 pair,
             });
@@ -222,6 +225,8 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         order: Option<Cow<'a, str>>,
         #[serde(borrow, default)]
         variant: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        depth: Option<Cow<'a, str>>,
     }
     for file in &dataset.files {
         let source = Source::File(file.clone());
@@ -304,6 +309,20 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                         .map(|x| x.as_deref()),
                 )
                 .map_err(|(field, m)| err(field, m))?;
+                let depth = match v.depth.as_deref() {
+                    None => None,
+                    Some(d) => Some(
+                        crate::causal::Depth::NAMES
+                            .iter()
+                            .position(|n| *n == d)
+                            .ok_or_else(|| {
+                                err(
+                                    "depth",
+                                    "not one of skeleton, colliders, propagation, equivalence, ambiguous",
+                                )
+                            })? as u8,
+                    ),
+                };
                 ds.ids.push(id);
                 origin.push(((files_read.len() - 1) as u16, line as u32));
                 ds.items.push(Item {
@@ -314,6 +333,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     n: v.num_variables.map(|n| n as u16),
                     mec_size: v.mec_size,
                     split,
+                    depth,
                     variants,
                     pair,
                 });

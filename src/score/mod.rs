@@ -94,6 +94,8 @@ pub struct ModelReport {
     pub by_n: BTreeMap<GroupKey, Group>,
     pub by_split: BTreeMap<GroupKey, Group>,
     pub by_mec_size: BTreeMap<GroupKey, Group>,
+    /// By the rung of inference that decides the label (the dataset's `depth` field).
+    pub by_depth: BTreeMap<GroupKey, Group>,
     /// Breakdowns by each variant field the dataset carries (`by_names`, `by_style`, ...).
     #[serde(flatten)]
     pub by_variant: BTreeMap<String, BTreeMap<GroupKey, Group>>,
@@ -145,11 +147,12 @@ type GroupCombo = (
     Option<u16>,
     Option<u8>,
     Option<&'static str>,
+    Option<u8>,
     [u8; 5],
 );
 
-/// Breakdown dimensions: the four fixed ones, then the variant fields.
-const DIMENSIONS: usize = 4 + data::VARIANT_FIELDS.len();
+/// Breakdown dimensions: the five fixed ones, then the variant fields.
+const DIMENSIONS: usize = 5 + data::VARIANT_FIELDS.len();
 
 /// One bootstrap resample: per model the confusion of every slot, and the 3x3 matrix.
 type Resampled = (Vec<Vec<Confusion>>, Vec<Option<[u64; 9]>>);
@@ -173,7 +176,10 @@ fn group_keys(ds: &Dataset, item: &data::Item) -> [Option<String>; DIMENSIONS] {
         1 => item.n.map(|n| n.to_string()),
         2 => item.split.map(|s| ds.splits[s as usize].clone()),
         3 => item.mec_size.map(|s| mec_bucket(s).to_string()),
-        v => match item.variants[v - 4] {
+        4 => item
+            .depth
+            .map(|d| crate::causal::Depth::NAMES[d as usize].to_string()),
+        v => match item.variants[v - 5] {
             0 => None,
             k => Some(ds.variant_values[k as usize - 1].clone()),
         },
@@ -344,6 +350,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                 item.n,
                 item.split,
                 item.mec_size.map(mec_bucket),
+                item.depth,
                 item.variants,
             );
             *combos.entry(combo).or_insert_with(|| {
@@ -505,7 +512,8 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
             }
             let mut dims = dims.into_iter();
             let mut next = || dims.next().expect("one map per dimension");
-            let (by_relation, by_n, by_split, by_mec_size) = (next(), next(), next(), next());
+            let (by_relation, by_n, by_split, by_mec_size, by_depth) =
+                (next(), next(), next(), next(), next());
             let by_variant: BTreeMap<String, BTreeMap<GroupKey, Group>> = data::VARIANT_FIELDS
                 .iter()
                 .map(|f| (format!("by_{f}"), next()))
@@ -540,6 +548,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                 by_n,
                 by_split,
                 by_mec_size,
+                by_depth,
                 by_variant,
                 consistency: consistency(ds, &predictions[m]),
                 unparsed_examples: predictions[m]

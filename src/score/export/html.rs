@@ -42,9 +42,10 @@ const COLOURS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
 ];
 
-/// F1 with its interval for every model, one column per group key.
+/// `metric` (F1, accuracy) with its interval for every model, one column per group key.
 fn chart(
     title: &str,
+    metric: &str,
     models: &[ModelReport],
     dim: impl Fn(&ModelReport) -> &BTreeMap<GroupKey, Group>,
 ) -> String {
@@ -88,7 +89,7 @@ fn chart(
             let Some(g) = dim(model).get(key) else {
                 continue;
             };
-            let e = &g.metrics["f1"];
+            let e = &g.metrics[metric];
             let x = cx + (m as f64 - (models.len() as f64 - 1.0) / 2.0) * 12.0;
             let c = COLOURS[m % COLOURS.len()];
             svg.push_str(&format!(
@@ -136,8 +137,18 @@ impl Exporter for Html {
             table(&mut body, &COMPARISON_HEADER, rows);
         }
         body.push_str("<h2>F1 by number of variables and by relation</h2>");
-        body.push_str(&chart("F1 by N", &r.models, |m| &m.by_n));
-        body.push_str(&chart("F1 by relation", &r.models, |m| &m.by_relation));
+        body.push_str(&chart("F1 by N", "f1", &r.models, |m| &m.by_n));
+        body.push_str(&chart("F1 by relation", "f1", &r.models, |m| {
+            &m.by_relation
+        }));
+        // Skeleton items are all invalid, so F1 says nothing there: accuracy.
+        let by_depth = chart("Accuracy by depth", "accuracy", &r.models, |m| &m.by_depth);
+        if !by_depth.is_empty() {
+            body.push_str(
+                "<h2>Accuracy by depth (the rung of inference that decides the label)</h2>",
+            );
+            body.push_str(&by_depth);
+        }
         body.push_str("<h2>Confusion matrices</h2><div class=\"cms\">");
         for m in &r.models {
             let c = &m.confusion;

@@ -147,6 +147,7 @@ pub(crate) fn breakdowns(
         ("N", &m.by_n),
         ("split", &m.by_split),
         ("MEC size", &m.by_mec_size),
+        ("depth", &m.by_depth),
     ];
     out.extend(
         m.by_variant

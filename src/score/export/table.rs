@@ -104,7 +104,16 @@ impl Exporter for Table {
                 let parts: Vec<String> = dim
                     .iter()
                     .map(|(k, g)| {
-                        format!("{k} {} (n={})", with_interval(&g.metrics["f1"]), g.items)
+                        // Depth groups can hold one label only (skeleton items are all
+                        // invalid), where F1 says nothing: accuracy.
+                        match title {
+                            "depth" => format!(
+                                "{k} accuracy {} (n={})",
+                                with_interval(&g.metrics["accuracy"]),
+                                g.items
+                            ),
+                            _ => format!("{k} {} (n={})", with_interval(&g.metrics["f1"]), g.items),
+                        }
                     })
                     .collect();
                 out.push_str(&parts.join("; "));
