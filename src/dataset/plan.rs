@@ -119,6 +119,7 @@ impl GenerateOptions {
             style: None,
             relations: None,
             balance: None,
+            depth: None,
             splits: None,
             seed: None,
             shard: None,

@@ -199,6 +199,19 @@ pub fn read(text: &str) -> Reading {
     }
     let lower = unfenced.to_lowercase();
     let found = phrases(&lower);
+    // The phrase as written when lowercasing kept every byte offset, else as lowercased (some
+    // characters change length, e.g. 'İ', so offsets into `lower` may fall inside one of
+    // `unfenced`'s characters).
+    let same_offsets = unfenced
+        .chars()
+        .all(|c| c.to_lowercase().map(char::len_utf8).sum::<usize>() == c.len_utf8());
+    let shown = |s: usize, e: usize| {
+        if same_offsets {
+            &unfenced[s..e]
+        } else {
+            &lower[s..e]
+        }
+    };
     // An explicit "answer: X" or "the answer is X": the last such marker, then the phrase after it.
     let markers = ["answer:", "answer is", "answer would be", "answer -"];
     let marker_end = markers
@@ -214,14 +227,14 @@ pub fn read(text: &str) -> Reading {
         if let Some(&(s, e, a)) = found.iter().find(|&&(s, _, _)| s == end + gap) {
             return Reading {
                 answer: a,
-                how: format!("after the answer marker: {:?}", &unfenced[s..e]),
+                how: format!("after the answer marker: {:?}", shown(s, e)),
             };
         }
     }
     match found.last() {
         Some(&(s, e, a)) => Reading {
             answer: a,
-            how: format!("last answer word: {:?}", &unfenced[s..e]),
+            how: format!("last answer word: {:?}", shown(s, e)),
         },
         None => Reading {
             answer: Answer::Unparsed,
@@ -236,6 +249,18 @@ mod tests {
 
     fn a(text: &str) -> Answer {
         read(text).answer
+    }
+
+    #[test]
+    fn characters_that_change_length_when_lowercased_do_not_panic() {
+        // 'İ' is 2 bytes and lowercases to 3; 'ẞ' is 3 and lowercases to 2.
+        for text in ["İİİ Answer: Yes", "ẞẞ the answer is no", "İ yes ẞ", "ẞ İ"] {
+            let r = read(text);
+            assert!(!r.how.is_empty());
+        }
+        assert_eq!(a("İİİ Answer: Yes"), Answer::Valid);
+        assert_eq!(a("ẞẞ the answer is no"), Answer::Invalid);
+        assert_eq!(read("Answer: Yes").how, "after the answer marker: \"Yes\"");
     }
 
     #[test]
