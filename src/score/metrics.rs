@@ -165,9 +165,15 @@ pub fn interval(values: &mut [f64]) -> (f64, f64) {
     (at(0.025), at(0.975))
 }
 
-/// Each metric with its interval, from the full-data matrix and the resampled ones.
+/// Each metric with its interval, from the full-data matrix and the resampled ones. A resample
+/// that drew no item of the group (possible for a small breakdown group) says nothing about it
+/// and is left out, rather than counted as a score of 0.
 pub fn estimates(full: &Confusion, resampled: &[Confusion]) -> [Estimate; 6] {
-    let per: Vec<[f64; 6]> = resampled.iter().map(metrics).collect();
+    let per: Vec<[f64; 6]> = resampled
+        .iter()
+        .filter(|c| c.total() > 0)
+        .map(metrics)
+        .collect();
     estimate_each(metrics(full), &per)
 }
 
@@ -213,6 +219,24 @@ pub fn mcnemar_exact(b: u64, c: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resamples_without_the_group_are_left_out_of_its_interval() {
+        // A group answered perfectly: every resample that holds it scores 1; one that drew none
+        // of its premises must not pull the interval down to 0 (it did: accuracy 1.0 [0.0, 1.0]).
+        let right = |k: u64| Confusion {
+            tp: k,
+            fp: 0,
+            fn_: 0,
+            tn: k,
+        };
+        let mut samples = vec![Confusion::default(); 30];
+        samples.extend((1..=70).map(right));
+        let [f1, _, _, acc, _, mcc] = estimates(&right(3), &samples);
+        for e in [f1, acc, mcc] {
+            assert_eq!((e.value, e.low, e.high), (1.0, 1.0, 1.0));
+        }
+    }
 
     #[test]
     fn hand_computed_metrics() {
