@@ -74,12 +74,6 @@ impl Error {
         }
     }
 
-    /// An I/O error on `path` when what was being done is not known more precisely; prefer
-    /// [`Error::reading`], [`Error::writing`] or [`Error::io_at`].
-    pub fn io(path: impl fmt::Display, source: std::io::Error) -> Error {
-        Error::io_at("accessing", path, source)
-    }
-
     /// An error reading `path`.
     pub fn reading(path: impl fmt::Display, source: std::io::Error) -> Error {
         Error::io_at("reading", path, source)
