@@ -165,6 +165,18 @@ pub fn interval(values: &mut [f64]) -> (f64, f64) {
     (at(0.025), at(0.975))
 }
 
+/// The interval of `a - b` over paired resamples (the same premises drawn for both models);
+/// resamples where either value is undefined (NaN) are left out.
+pub fn paired_difference(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mut diffs: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| x - y)
+        .filter(|d| !d.is_nan())
+        .collect();
+    interval(&mut diffs)
+}
+
 /// Each metric with its interval, from the full-data matrix and the resampled ones. A resample
 /// that drew no item of the group (possible for a small breakdown group) says nothing about it
 /// and is left out, rather than counted as a score of 0.

@@ -20,7 +20,9 @@ pub mod shortcuts;
 use crate::causal::Relation;
 use answer::Answer;
 use data::{Dataset, Predictions};
-use metrics::{estimates, interval, mcnemar_exact, metrics as point, Confusion, Estimate, METRICS};
+use metrics::{
+    estimates, mcnemar_exact, metrics as point, paired_difference, Confusion, Estimate, METRICS,
+};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use rayon::prelude::*;
@@ -579,12 +581,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
     let mut comparisons = Vec::new();
     for (i, &a) in order.iter().enumerate() {
         for &b in &order[i + 1..] {
-            let mut diffs: Vec<f64> = f1_samples[a]
-                .iter()
-                .zip(&f1_samples[b])
-                .map(|(x, y)| x - y)
-                .collect();
-            let (low, high) = interval(&mut diffs);
+            let (low, high) = paired_difference(&f1_samples[a], &f1_samples[b]);
             let (mut only_a, mut only_b) = (0u64, 0u64);
             for (k, item) in ds.items.iter().enumerate() {
                 if let (Some(pa), Some(pb)) = (decided[a].binary[k], decided[b].binary[k]) {

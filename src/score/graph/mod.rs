@@ -16,7 +16,7 @@
 pub mod data;
 pub mod report;
 
-use super::metrics::{interval, mcnemar_exact, Estimate};
+use super::metrics::{interval, mcnemar_exact, paired_difference, Estimate};
 use super::{mec_bucket, Missing, Options, Unparsed};
 use crate::causal::Cpdag;
 use crate::graph::Dag;
@@ -546,13 +546,7 @@ pub fn score_graph(
     let mut comparisons = Vec::new();
     for (i, &a) in order.iter().enumerate() {
         for &b in &order[i + 1..] {
-            let mut diffs: Vec<f64> = shd_samples[a]
-                .iter()
-                .zip(&shd_samples[b])
-                .map(|(x, y)| x - y)
-                .filter(|d| !d.is_nan())
-                .collect();
-            let (low, high) = interval(&mut diffs);
+            let (low, high) = paired_difference(&shd_samples[a], &shd_samples[b]);
             let (mut a_closer, mut b_closer, mut only_a, mut only_b) = (0, 0, 0, 0);
             for (ta, tb) in tallies[a].iter().zip(&tallies[b]) {
                 if let (Some(ta), Some(tb)) = (ta, tb) {
