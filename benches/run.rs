@@ -36,6 +36,7 @@ fn v2_items(dir: &Path) -> PathBuf {
     if !file.exists() {
         let mut config = Config::preset("corr2cause-v2").unwrap();
         config.format = Format::Jsonl;
+        config.items_per_file = usize::MAX; // one file, read a line at a time below
         generate(&config, None, &out, &|_, _| {}).unwrap();
     }
     file

@@ -53,20 +53,29 @@ corrcause=$PWD/target/debug/corrcause
 options=(--preset corr2cause-v2 --nodes 2..=4 --balance per-relation --splits train=0.5,test=0.5)
 "$corrcause" generate "${options[@]}" --out "$work/data" >/dev/null
 "$corrcause" generate "${options[@]}" --names words --out "$work/words" >/dev/null
-"$python" - "$work/data" <<'PY'
-import json, sys, datasets
-folder = sys.argv[1]
-ds = datasets.load_dataset(folder)
-manifest = json.load(open(f"{folder}/manifest.json"))
-counts = {f["path"][:-len(".jsonl")]: f["items"] for f in manifest["files"] if f["path"].endswith(".jsonl")}
-assert {k: v.num_rows for k, v in ds.items()} == counts, (ds, counts)
-features = ds["test"].features
-assert features["label"].names == ["invalid", "valid"], features["label"]
-assert features["num_variables"].dtype == "int64" and features["split"].dtype == "string"
-assert features["graph"].feature.feature.dtype == "string"
-rows = [json.loads(l) for l in open(f"{folder}/test.jsonl")]
-assert [r["id"] for r in rows] == ds["test"]["id"] and [r["label"] for r in rows] == ds["test"]["label"]
-print(f"e2e-harness: load_dataset: splits {counts}, label a ClassLabel, every id and label as in the JSONL")
+# The same with each split in several files (train-00000-of-0000K.jsonl, ...), as large splits are.
+"$corrcause" generate "${options[@]}" --items-per-file 150 --out "$work/parted" >/dev/null
+"$python" - "$work/data" "$work/parted" <<'PY'
+import json, re, sys, datasets
+for folder in sys.argv[1:]:
+    ds = datasets.load_dataset(folder)
+    manifest = json.load(open(f"{folder}/manifest.json"))
+    files = {}
+    for f in manifest["files"]:
+        if f["path"].endswith(".jsonl"):
+            split = re.sub(r"(-\d{5}-of-\d{5})?\.jsonl$", "", f["path"])
+            files.setdefault(split, []).append(f)
+    counts = {k: sum(f["items"] for f in v) for k, v in files.items()}
+    assert {k: v.num_rows for k, v in ds.items()} == counts, (ds, counts)
+    features = ds["test"].features
+    assert features["label"].names == ["invalid", "valid"], features["label"]
+    assert features["num_variables"].dtype == "int64" and features["split"].dtype == "string"
+    assert features["graph"].feature.feature.dtype == "string"
+    rows = [json.loads(l) for f in files["test"] for l in open(f"{folder}/{f['path']}")]
+    assert [r["id"] for r in rows] == ds["test"]["id"] and [r["label"] for r in rows] == ds["test"]["label"]
+    parts = {k: len(v) for k, v in files.items()}
+    print(f"e2e-harness: load_dataset: splits {counts} in {parts} files, label a ClassLabel, every id and label as in the JSONL")
+assert parts["train"] > 1 and parts["test"] > 1, parts
 PY
 
 # 2. The harnesses against the test server; first, the answer reader the tasks carry reads

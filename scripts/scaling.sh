@@ -25,7 +25,7 @@ repeat=${REPEAT:-3}
 
 # Inputs for the oracle and the scorer: the corr2cause-v2 items and the oracle's answers.
 "$bin" generate --preset corr2cause-v2 --out "$work/v2" >/dev/null 2>&1
-"$bin" run --dataset "$work/v2/items.jsonl" --model baseline:oracle --out "$work/oracle" --bootstrap 10 >/dev/null 2>&1
+"$bin" run --dataset "$work/v2" --model baseline:oracle --out "$work/oracle" --bootstrap 10 >/dev/null 2>&1
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 measure() { # THREADS COMMAND...: median seconds
@@ -33,6 +33,7 @@ measure() { # THREADS COMMAND...: median seconds
     shift
     for _ in $(seq "$repeat"); do
         local start end
+        rm -rf "$work/g" "$work/r" # every run starts afresh (a run into an old folder would resume)
         start=$(date +%s.%N)
         taskset -c "0-$((t - 1))" "$bin" --threads "$t" "$@" >/dev/null 2>&1
         end=$(date +%s.%N)
@@ -42,12 +43,12 @@ measure() { # THREADS COMMAND...: median seconds
 
 declare -A jobs=(
     ["generate corr2cause-v2 (207,432 items)"]="generate --preset corr2cause-v2 --out $work/g"
-    ["generate default (47,850 items)"]="generate --preset default --out $work/g"
-    ["oracle over corr2cause-v2"]="run --dataset $work/v2/items.jsonl --model baseline:oracle --out $work/r --bootstrap 1000"
-    ["score corr2cause-v2, 1,000 resamples"]="score --dataset $work/v2/items.jsonl --predictions $work/oracle/baseline-oracle/predictions.jsonl --bootstrap 1000"
+    ["generate default (21,552 items)"]="generate --preset default --out $work/g"
+    ["generate random, 12 variables, minimal premises (426,096 items)"]="generate --nodes 12 --graphs random --per-n 1076 --premise minimal --balance none --splits none --out $work/g"
+    ["oracle over corr2cause-v2, scored"]="run --dataset $work/v2 --model baseline:oracle --out $work/r --bootstrap 1000"
+    ["score corr2cause-v2, 1,000 resamples"]="score --dataset $work/v2 --predictions $work/oracle/baseline-oracle/predictions.jsonl --bootstrap 1000"
 )
-order=("generate corr2cause-v2 (207,432 items)" "generate default (47,850 items)" "oracle over corr2cause-v2" "score corr2cause-v2, 1,000 resamples")
-
+order=("generate corr2cause-v2 (207,432 items)" "generate default (21,552 items)" "generate random, 12 variables, minimal premises (426,096 items)" "oracle over corr2cause-v2, scored" "score corr2cause-v2, 1,000 resamples")
 header="| work |"
 rule="|---|"
 for t in "${threads[@]}"; do header+=" $t thread(s) |"; rule+="---|"; done

@@ -147,20 +147,59 @@ impl AtomicFile {
     /// either the old file or the complete new one; the data is not fsynced (outputs can be
     /// regenerated, and manifests carry their hashes).
     /// On failure the temporary file is removed and the target left as it was.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.finish()?.commit()
+    }
+
+    /// Flushes and closes the temporary file without putting it in place yet, so that many
+    /// files can be finished without holding a descriptor each; [`Finished::commit`] puts it in
+    /// place. On failure the temporary file is removed.
+    pub fn finish(mut self) -> Result<Finished> {
         let writer = self.writer.take().expect("not yet committed");
-        let done = writer
-            .into_inner()
-            .map_err(|e| Error::writing(self.target.display(), e.into_error()))
-            .and_then(|_| {
-                fault::check(&self.target, fault::Stage::Commit)
-                    .and_then(|()| std::fs::rename(&self.temp, &self.target))
-                    .map_err(|e| Error::io_at("putting in place", self.target.display(), e))
-            });
+        let temp = std::mem::take(&mut self.temp);
+        match writer.into_inner() {
+            Ok(sink) => {
+                drop(sink);
+                Ok(Finished {
+                    target: std::mem::take(&mut self.target),
+                    temp,
+                })
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                Err(Error::writing(self.target.display(), e.into_error()))
+            }
+        }
+    }
+}
+
+/// A file written in full whose temporary file is not yet at its path: [`Finished::commit`]
+/// renames it; dropped without commit, it is removed.
+#[derive(Debug)]
+pub struct Finished {
+    target: PathBuf,
+    temp: PathBuf,
+}
+
+impl Finished {
+    /// Renames the temporary file over the target; on failure removes it.
+    pub fn commit(mut self) -> Result<()> {
+        let temp = std::mem::take(&mut self.temp);
+        let done = fault::check(&self.target, fault::Stage::Commit)
+            .and_then(|()| std::fs::rename(&temp, &self.target))
+            .map_err(|e| Error::io_at("putting in place", self.target.display(), e));
         if done.is_err() {
-            let _ = std::fs::remove_file(&self.temp);
+            let _ = std::fs::remove_file(&temp);
         }
         done
+    }
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
     }
 }
 

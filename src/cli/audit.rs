@@ -1,7 +1,7 @@
 //! `corrcause audit FILE`: labels recomputed from premises, as a table or JSON; with `--shortcuts`,
 //! how far shallow readers get on the dataset instead.
 
-use crate::dataset::{audit, DatasetSource};
+use crate::dataset::DatasetSource;
 use crate::error::Result;
 use crate::output::Output;
 use clap::{Args, ValueEnum};
@@ -62,7 +62,7 @@ pub fn run(a: AuditArgs) -> Result<()> {
         }
     } else {
         let source = DatasetSource::resolve(&a.file, a.split.as_deref())?;
-        let report = audit(source.single_file()?)?;
+        let report = crate::dataset::audit::audit_files(&source.files)?;
         match a.format {
             AuditFormat::Table => report.table(),
             AuditFormat::Json => serde_json::to_string(&report).expect("report serialises") + "\n",

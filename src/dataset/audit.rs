@@ -198,8 +198,12 @@ struct Seen {
 /// Audits a Corr2Cause CSV (columns `input`, `label`) or a corrcause JSONL file, reading it a
 /// batch of rows at a time: memory holds the distinct premises and the findings, not the file.
 pub fn audit(path: &Path) -> Result<AuditReport> {
-    let source = Source::File(path.to_path_buf());
-    let mut reader = RowReader::open(path)?;
+    audit_files(&[path.to_path_buf()])
+}
+
+/// [`audit`] of a dataset in several files (a split in parts), read in order as one: rows are
+/// counted from 0 over them all.
+pub fn audit_files(paths: &[std::path::PathBuf]) -> Result<AuditReport> {
     let mut seen: HashMap<String, Seen> = HashMap::new();
     let mut report = AuditReport {
         rows: 0,
@@ -207,6 +211,32 @@ pub fn audit(path: &Path) -> Result<AuditReport> {
         disagreements: Vec::new(),
         inconsistent_premises: Vec::new(),
     };
+    for path in paths {
+        audit_rows(path, &mut seen, &mut report)?;
+    }
+    report.premises = seen.len();
+    for s in seen.values() {
+        if let Err(reason) = &s.verdict.mec {
+            report.inconsistent_premises.push(InconsistentPremise {
+                row: s.first_row,
+                rows: s.rows,
+                num_variables: s.verdict.names.len(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    report.inconsistent_premises.sort_by_key(|p| p.row);
+    Ok(report)
+}
+
+/// Audits the rows of one file into `report`, with the premises `seen` so far.
+fn audit_rows(
+    path: &Path,
+    seen: &mut HashMap<String, Seen>,
+    report: &mut AuditReport,
+) -> Result<()> {
+    let source = Source::File(path.to_path_buf());
+    let mut reader = RowReader::open(path)?;
     loop {
         let rows = reader.batch(4096, &source)?;
         if rows.is_empty() {
@@ -251,19 +281,7 @@ pub fn audit(path: &Path) -> Result<AuditReport> {
         }
         report.rows += rows.len();
     }
-    report.premises = seen.len();
-    for s in seen.values() {
-        if let Err(reason) = &s.verdict.mec {
-            report.inconsistent_premises.push(InconsistentPremise {
-                row: s.first_row,
-                rows: s.rows,
-                num_variables: s.verdict.names.len(),
-                reason: reason.clone(),
-            });
-        }
-    }
-    report.inconsistent_premises.sort_by_key(|p| p.row);
-    Ok(report)
+    Ok(())
 }
 
 /// The disagreement of one row with its premise, if any.

@@ -138,10 +138,32 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     );
     y.push_str("tags:\n- causal-inference\n- causal-discovery\n- corr2cause\n- synthetic\n");
     let _ = writeln!(y, "size_categories:\n- {}", size_category(items));
+    // Splits in order, each with its files (one, or its parts in order) and their totals.
+    let mut splits: Vec<(String, Vec<&str>, u64, u64)> = Vec::new();
+    for (path, n, bytes) in &files {
+        let split = super::parts::parse(path).map_or(path.as_str(), |p| p.split);
+        match splits.iter_mut().find(|s| s.0 == split) {
+            Some(s) => {
+                s.1.push(path);
+                s.2 += n;
+                s.3 += bytes;
+            }
+            None => splits.push((split.to_string(), vec![path], *n, *bytes)),
+        }
+    }
     y.push_str("configs:\n- config_name: default\n  data_files:\n");
-    for (path, _, _) in &files {
-        let split = path.trim_end_matches(".jsonl");
-        let _ = writeln!(y, "  - split: {split}\n    path: {path}");
+    for (split, paths, _, _) in &splits {
+        match paths.as_slice() {
+            [one] => {
+                let _ = writeln!(y, "  - split: {split}\n    path: {one}");
+            }
+            many => {
+                let _ = writeln!(y, "  - split: {split}\n    path:");
+                for p in many {
+                    let _ = writeln!(y, "    - {p}");
+                }
+            }
+        }
     }
     y.push_str("dataset_info:\n  features:\n");
     if let Some(item) = &first_item {
@@ -151,11 +173,10 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
         }
     }
     y.push_str("  splits:\n");
-    for (path, n, bytes) in &files {
+    for (split, _, n, bytes) in &splits {
         let _ = writeln!(
             y,
-            "  - name: {}\n    num_bytes: {bytes}\n    num_examples: {n}",
-            path.trim_end_matches(".jsonl")
+            "  - name: {split}\n    num_bytes: {bytes}\n    num_examples: {n}"
         );
     }
     y.push_str("---\n\n");
@@ -190,11 +211,8 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     );
     b.push_str("## Contents\n\n| split | file | items |\n| --- | --- | ---: |\n");
     for (path, n, _) in &files {
-        let _ = writeln!(
-            b,
-            "| {} | `{path}` | {n} |",
-            path.trim_end_matches(".jsonl")
-        );
+        let split = super::parts::parse(path).map_or(path.as_str(), |p| p.split);
+        let _ = writeln!(b, "| {split} | `{path}` | {n} |");
     }
     let _ = writeln!(b, "\n{items} items in all.\n");
     let counts = &manifest["counts"];

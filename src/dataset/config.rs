@@ -161,6 +161,19 @@ pub struct Config {
     /// Allow `premise: all` beyond 12 nodes.
     #[serde(default)]
     pub force: bool,
+    /// Most items in one file; a larger split is written as several (see [`super::parts`]).
+    #[serde(
+        default = "default_items_per_file",
+        skip_serializing_if = "is_default_items_per_file"
+    )]
+    pub items_per_file: usize,
+}
+
+fn default_items_per_file() -> usize {
+    super::parts::DEFAULT_ITEMS_PER_FILE
+}
+fn is_default_items_per_file(n: &usize) -> bool {
+    *n == super::parts::DEFAULT_ITEMS_PER_FILE
 }
 
 fn default_semantics() -> Semantics {
@@ -248,6 +261,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         if self.nodes.is_empty() {
             return Err("--nodes lists no number of variables".into());
+        }
+        if self.items_per_file == 0 {
+            return Err("--items-per-file must be at least 1".into());
         }
         if let Some(&n) = self.nodes.iter().find(|&&n| n < 2) {
             return Err(format!("--nodes {n}: a premise needs at least 2 variables"));

@@ -10,6 +10,7 @@
 use super::config::{Balance, Config, Format, Graphs, Order, RandomModel, Task};
 use super::corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
 use super::hard::{self, ItemCell};
+use super::parts;
 use super::record::{
     json_escaped, push_json_str, write_csv, write_jsonl, ItemFields, PremiseFields, CSV_HEADER,
 };
@@ -18,15 +19,12 @@ use crate::causal::{Cpdag, Depths, Label3, Relation};
 use crate::error::{Error, Result};
 use crate::graph::sample::{partial_shuffle, permutation};
 use crate::graph::{Dag, DagSampler, Sampler};
-use crate::output::AtomicFile;
 use crate::text::{hypothesis, template_name, Premise};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use rayon::prelude::*;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Largest MEC whose members are listed to label a premise; larger ones are skipped when drawing
@@ -437,6 +435,8 @@ fn assign_splits(config: &Config, units: usize) -> Vec<Option<usize>> {
 /// Text of one unit's items for each output file, and what they count.
 #[derive(Default)]
 struct Rendered {
+    /// Only CSV is written (`--format csv`): file 0 is the CSV.
+    csv_only: bool,
     jsonl: String,
     csv: String,
     items: usize,
@@ -547,7 +547,10 @@ fn render_unit(
             .or_insert_with(|| edges_json(&table.members[m as usize], names))
             .clone()
     };
-    let mut out = Rendered::default();
+    let mut out = Rendered {
+        csv_only: config.format == Format::Csv,
+        ..Default::default()
+    };
     let mut k = 0;
     let mut item_index = 0;
     for x in 0..n {
@@ -627,39 +630,148 @@ fn render_unit(
     out
 }
 
-/// A file being written atomically; its SHA-256 is computed on another thread.
-struct HashedFile {
-    name: String,
-    file: AtomicFile,
-    hash: Sha256,
-    bytes: u64,
-    items: usize,
+impl parts::Rendering for Rendered {
+    fn text(&self, k: usize) -> &str {
+        if self.csv_only || k == 1 {
+            &self.csv
+        } else {
+            &self.jsonl
+        }
+    }
+    fn items(&self) -> usize {
+        self.items
+    }
 }
 
-impl HashedFile {
-    fn create(dir: &Path, name: String) -> Result<HashedFile> {
-        Ok(HashedFile {
-            file: AtomicFile::create(&dir.join(&name))?,
-            name,
-            hash: Sha256::new(),
-            bytes: 0,
-            items: 0,
-        })
+/// What the written items count, added up over chunks (in any order).
+#[derive(Default)]
+struct Tally {
+    premises: usize,
+    items: usize,
+    by_n: BTreeMap<String, [usize; 2]>,
+    by_split: BTreeMap<String, [usize; 2]>,
+    by_relation: BTreeMap<&'static str, [usize; 2]>,
+    by_label3: BTreeMap<&'static str, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, n: usize, split: &str, r: &Rendered) {
+        self.items += r.items;
+        for e in [
+            self.by_n.entry(n.to_string()).or_default(),
+            self.by_split.entry(split.to_string()).or_default(),
+        ] {
+            e[0] += 1;
+            e[1] += r.items;
+        }
+        for (rel, counts) in &r.by_relation {
+            let e = self.by_relation.entry(rel).or_default();
+            e[0] += counts[0];
+            e[1] += counts[1];
+        }
+        for (l, count) in &r.by_label3 {
+            *self.by_label3.entry(l).or_default() += count;
+        }
     }
 
-    /// Writes and hashes `text` on the calling thread (for the few bytes written outside chunks).
-    fn put(&mut self, text: &str, dir: &Path) -> Result<()> {
-        self.hash.update(text.as_bytes());
-        self.write_text(text, dir)
+    fn merge(&mut self, o: Tally) {
+        self.premises += o.premises;
+        self.items += o.items;
+        for (mine, theirs) in [(&mut self.by_n, o.by_n), (&mut self.by_split, o.by_split)] {
+            for (k, [a, b]) in theirs {
+                let e = mine.entry(k).or_default();
+                e[0] += a;
+                e[1] += b;
+            }
+        }
+        for (k, [a, b]) in o.by_relation {
+            let e = self.by_relation.entry(k).or_default();
+            e[0] += a;
+            e[1] += b;
+        }
+        for (k, c) in o.by_label3 {
+            *self.by_label3.entry(k).or_default() += c;
+        }
     }
+}
 
-    /// Writes `text` without hashing it (the hasher thread does).
-    fn write_text(&mut self, text: &str, dir: &Path) -> Result<()> {
-        self.bytes += text.len() as u64;
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::writing(dir.join(&self.name).display(), e))
+/// Items per chunk of premises rendered by one thread at a time (at least one premise).
+const CHUNK_ITEMS: usize = 1024;
+
+/// The items a premise will have, as far as is known before rendering (balancing's choice;
+/// all of them without balancing): what decides which file it goes in.
+fn planned_items(config: &Config, unit: &Unit, keep: Option<&[bool]>) -> usize {
+    match (config.task, keep) {
+        (Task::Graph, _) => 1,
+        (Task::Pairs, Some(k)) => k.iter().filter(|&&b| b).count(),
+        (Task::Pairs, None) => unit.n * (unit.n - 1) / 2 * config.relations.len(),
     }
+}
+
+/// The files this run writes, as pieces with the split of each: every split's premises cut into
+/// files of at most `items_per_file` planned items over all premises (so every shard cuts them
+/// alike), and of each file the premises in this shard's range, in chunks. A split in one file
+/// is written by every shard (the CSV header by the first); a part of a larger split by the
+/// shards holding some of its premises (the header by the one holding its first).
+fn lay_out(
+    config: &Config,
+    units: &[Unit],
+    splits: &[Option<usize>],
+    keep: Option<&[Vec<bool>]>,
+    split_names: &[String],
+    shard: Option<Shard>,
+) -> (Vec<usize>, Vec<parts::Piece>) {
+    let range = shard.map_or(0..units.len(), |s| s.range(units.len()));
+    let planned = |u: usize| planned_items(config, &units[u], keep.map(|k| k[u].as_slice()));
+    let (mut of_split, mut pieces) = (Vec::new(), Vec::new());
+    for (s, name) in split_names.iter().enumerate() {
+        let members: Vec<usize> = (0..units.len())
+            .filter(|&u| splits[u].unwrap_or(0) == s)
+            .collect();
+        let (part_of, count) =
+            parts::cut(members.iter().map(|&u| planned(u)), config.items_per_file);
+        for part in 0..count {
+            let whole: Vec<usize> = members
+                .iter()
+                .zip(&part_of)
+                .filter(|(_, &p)| p == part)
+                .map(|(&u, _)| u)
+                .collect();
+            let mine: Vec<usize> = whole
+                .iter()
+                .copied()
+                .filter(|u| range.contains(u))
+                .collect();
+            if count > 1 && mine.is_empty() {
+                continue;
+            }
+            let header = if count == 1 {
+                shard.is_none_or(|s| s.index == 0)
+            } else {
+                mine.first() == whole.first()
+            };
+            let mut files = Vec::new();
+            if config.format != Format::Csv {
+                files.push((parts::file_name(name, part, count, "jsonl"), ""));
+            }
+            if config.format != Format::Jsonl {
+                let head = if header { CSV_HEADER } else { "" };
+                files.push((parts::file_name(name, part, count, "csv"), head));
+            }
+            let (chunk_of, chunks) = parts::cut(mine.iter().map(|&u| planned(u)), CHUNK_ITEMS);
+            let mut grouped: Vec<Vec<usize>> =
+                vec![Vec::new(); if mine.is_empty() { 0 } else { chunks }];
+            for (&u, &c) in mine.iter().zip(&chunk_of) {
+                grouped[c].push(u);
+            }
+            of_split.push(s);
+            pieces.push(parts::Piece {
+                files,
+                chunks: grouped,
+            });
+        }
+    }
+    (of_split, pieces)
 }
 
 /// What `generate` wrote.
@@ -722,172 +834,70 @@ pub fn generate(
     } else {
         config.splits.iter().map(|s| s.name.clone()).collect()
     };
-    let mut files: Vec<(Option<HashedFile>, Option<HashedFile>)> = Vec::new();
-    for name in &split_names {
-        let jsonl = (config.format != Format::Csv)
-            .then(|| HashedFile::create(out_dir, format!("{name}.jsonl")))
-            .transpose()?;
-        let mut csv = (config.format != Format::Jsonl)
-            .then(|| HashedFile::create(out_dir, format!("{name}.csv")))
-            .transpose()?;
-        if let Some(f) = csv.as_mut() {
-            if shard.is_none_or(|s| s.index == 0) {
-                f.put(CSV_HEADER, out_dir)?;
+    let (piece_split, pieces) = lay_out(
+        config,
+        &units,
+        &splits,
+        keep.as_deref(),
+        &split_names,
+        shard,
+    );
+    let tally = std::sync::Mutex::new(Tally::default());
+    let written = parts::write(
+        out_dir,
+        &pieces,
+        |i| {
+            let split = splits[i].map(|s| split_names[s].as_str());
+            render_unit(
+                config,
+                &units[i],
+                split,
+                keep.as_ref().map(|k| k[i].as_slice()),
+            )
+        },
+        |chunk, rendered| {
+            let mut t = Tally::default();
+            for (&i, r) in chunk.iter().zip(rendered) {
+                t.add(units[i].n, &split_names[splits[i].unwrap_or(0)], r);
+            }
+            // Counted and reported under one lock, so that progress only goes forward.
+            let mut all = tally.lock().expect("tally");
+            all.merge(t);
+            all.premises += chunk.len();
+            progress(all.premises, range.len());
+        },
+    )?;
+    let Tally {
+        premises: _,
+        items,
+        by_n,
+        by_split: split_counts,
+        by_relation,
+        by_label3,
+    } = tally.into_inner().expect("tally");
+    // Every split's JSONL files, then its CSV files, each in part order.
+    let forms = pieces.first().map_or(0, |p| p.files.len());
+    let mut by_split: Vec<Vec<Vec<parts::Written>>> =
+        (0..split_names.len()).map(|_| Vec::new()).collect();
+    for (split, files) in piece_split.iter().zip(written) {
+        by_split[*split].push(files);
+    }
+    let mut files = Vec::new();
+    for pieces in by_split {
+        let mut columns: Vec<Vec<parts::Written>> = (0..forms).map(|_| Vec::new()).collect();
+        for piece in pieces {
+            for (k, f) in piece.into_iter().enumerate() {
+                columns[k].push(f);
             }
         }
-        files.push((jsonl, csv));
+        files.extend(columns.into_iter().flatten());
     }
-    let mut by_n: BTreeMap<String, [usize; 2]> = BTreeMap::new();
-    let mut by_relation: BTreeMap<&'static str, [usize; 2]> = BTreeMap::new();
-    let mut by_label3: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut by_split: BTreeMap<String, [usize; 2]> = BTreeMap::new();
-    let mut items = 0;
-    // Chunks of about 4,096 items keep memory flat whatever the size of the premises.
-    let items_per_unit = |n: usize| match config.task {
-        Task::Pairs => (n * (n - 1) / 2 * config.relations.len()).max(1),
-        Task::Graph => 1,
-    };
-    let indices: Vec<usize> = range.clone().collect();
-    let mut parts: Vec<&[usize]> = Vec::new();
-    let mut rest = indices.as_slice();
-    while !rest.is_empty() {
-        let mut take = 0;
-        let mut budget = 0;
-        while take < rest.len()
-            && (take == 0 || budget + items_per_unit(units[rest[take]].n) <= 4096)
-        {
-            budget += items_per_unit(units[rest[take]].n);
-            take += 1;
-        }
-        let (head, tail) = rest.split_at(take);
-        parts.push(head);
-        rest = tail;
-    }
-    let mut done = 0;
-    // One thread writes each chunk and one thread per file hashes it while the next is rendered
-    // (SHA-256 is one sequential stream per file: the biggest file sets the pace); the bounded
-    // channels keep at most a few chunks in memory.
-    type Chunk = std::sync::Arc<Vec<(usize, Rendered)>>;
-    let (send_write, receive_write) = std::sync::mpsc::sync_channel::<Chunk>(1);
-    // (split, is CSV, the hash so far) for every file written.
-    let streams: Vec<(usize, bool, Sha256)> = files
+    let file_entries: Vec<serde_json::Value> = files
         .iter()
-        .enumerate()
-        .flat_map(|(s, (j, c))| {
-            [
-                j.as_ref().map(|f| (s, false, f.hash.clone())),
-                c.as_ref().map(|f| (s, true, f.hash.clone())),
-            ]
-        })
-        .flatten()
+        .map(|f| json!({"path": f.name, "sha256": f.sha256, "bytes": f.bytes, "items": f.items}))
         .collect();
-    let files = std::thread::scope(|scope| -> Result<_> {
-        let mut send_hash = Vec::new();
-        let mut hashers = Vec::new();
-        for (split, csv, mut hash) in streams {
-            let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(1);
-            send_hash.push(send);
-            hashers.push(scope.spawn(move || {
-                for batch in receive {
-                    for (_, r) in batch.iter().filter(|(s, _)| *s == split) {
-                        hash.update(if csv {
-                            r.csv.as_bytes()
-                        } else {
-                            r.jsonl.as_bytes()
-                        });
-                    }
-                }
-                (split, csv, hash)
-            }));
-        }
-        let writer = scope.spawn(move || -> Result<_> {
-            let mut files = files;
-            for batch in receive_write {
-                for (s, r) in batch.iter() {
-                    let (jsonl, csv) = &mut files[*s];
-                    if let Some(f) = jsonl {
-                        f.write_text(&r.jsonl, out_dir)?;
-                        f.items += r.items;
-                    }
-                    if let Some(f) = csv {
-                        f.write_text(&r.csv, out_dir)?;
-                        f.items += r.items;
-                    }
-                }
-            }
-            Ok(files)
-        });
-        for part in parts {
-            let mut rendered: Vec<Rendered> = part
-                .par_iter()
-                .map(|&i| {
-                    let split = splits[i].map(|s| split_names[s].as_str());
-                    render_unit(
-                        config,
-                        &units[i],
-                        split,
-                        keep.as_ref().map(|k| k[i].as_slice()),
-                    )
-                })
-                .collect();
-            for (&i, r) in part.iter().zip(rendered.iter_mut()) {
-                let s = splits[i].unwrap_or(0);
-                items += r.items;
-                let e = by_n.entry(units[i].n.to_string()).or_default();
-                e[0] += 1;
-                e[1] += r.items;
-                let e = by_split.entry(split_names[s].clone()).or_default();
-                e[0] += 1;
-                e[1] += r.items;
-                for (rel, counts) in std::mem::take(&mut r.by_relation) {
-                    let e = by_relation.entry(rel).or_default();
-                    e[0] += counts[0];
-                    e[1] += counts[1];
-                }
-                for (l, count) in std::mem::take(&mut r.by_label3) {
-                    *by_label3.entry(l).or_default() += count;
-                }
-            }
-            let batch: Chunk = std::sync::Arc::new(
-                part.iter()
-                    .map(|&i| splits[i].unwrap_or(0))
-                    .zip(rendered)
-                    .collect(),
-            );
-            if send_hash.iter().any(|h| h.send(batch.clone()).is_err())
-                || send_write.send(batch).is_err()
-            {
-                break; // the writer stopped on an error, reported below
-            }
-            done += part.len();
-            progress(done, indices.len());
-        }
-        drop((send_write, send_hash));
-        let mut files = writer.join().expect("writer thread")?;
-        for hasher in hashers {
-            let (split, csv, hash) = hasher.join().expect("hasher thread");
-            let (jsonl_file, csv_file) = &mut files[split];
-            if let Some(f) = if csv { csv_file } else { jsonl_file }.as_mut() {
-                f.hash = hash;
-            }
-        }
-        Ok(files)
-    })?;
-    let mut file_entries = Vec::new();
-    let mut paths = Vec::new();
-    for (jsonl, csv) in files {
-        for f in [jsonl, csv].into_iter().flatten() {
-            let digest = f.hash.finalize();
-            file_entries.push(json!({
-                "path": f.name,
-                "sha256": format!("{digest:x}"),
-                "bytes": f.bytes,
-                "items": f.items,
-            }));
-            paths.push(out_dir.join(&f.name));
-            f.file.commit()?;
-        }
-    }
+    let mut paths: Vec<PathBuf> = files.iter().map(|f| out_dir.join(&f.name)).collect();
+    parts::commit(files)?;
     let pair = |m: BTreeMap<String, [usize; 2]>| -> serde_json::Value {
         m.into_iter()
             .map(|(k, [p, i])| (k, json!({"premises": p, "items": i})))
@@ -902,7 +912,7 @@ pub fn generate(
         "items": items,
         "counts": {
             "by_n": pair(by_n),
-            "by_split": pair(by_split),
+            "by_split": pair(split_counts),
             "by_relation": by_relation.into_iter().map(|(k, [invalid, valid])| (k.to_string(), json!({"valid": valid, "invalid": invalid}))).collect::<serde_json::Map<_, _>>(),
             "by_label3": by_label3,
         },

@@ -10,6 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::output::AtomicFile;
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -66,6 +67,60 @@ pub fn read(dir: &Path) -> Result<Value> {
             format!("not a manifest: {e}"),
         )
     })
+}
+
+/// A writer that hashes what it passes on.
+struct HashingWriter {
+    inner: AtomicFile,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Dataset files in the order `generate` lists them: split by split (as the configuration
+/// orders them), JSONL before CSV, parts in order.
+fn ordered(manifest: &Value, mut names: Vec<String>) -> Vec<String> {
+    let splits: Vec<&str> = manifest["config"]["splits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    let stem = |n: &str| super::parts::parse(n).map_or(n.to_string(), |p| p.split.to_string());
+    let mut seen: Vec<String> = Vec::new();
+    for n in &names {
+        let s = stem(n);
+        if !seen.contains(&s) {
+            seen.push(s);
+        }
+    }
+    let key = |n: &String| {
+        let p = super::parts::parse(n);
+        let split = stem(n);
+        let rank = splits
+            .iter()
+            .position(|s| *s == split)
+            .unwrap_or_else(|| splits.len() + seen.iter().position(|f| *f == split).unwrap_or(0));
+        let ext = p.as_ref().map_or(2, |p| match p.ext {
+            "jsonl" => 0,
+            "csv" => 1,
+            _ => 2,
+        });
+        (rank, ext, p.map_or(0, |p| p.part.0))
+    };
+    names.sort_by_key(key);
+    names
 }
 
 /// Adds `b` into `a`: numbers add, objects add key by key.
@@ -174,7 +229,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
             )));
         }
     }
-    // Every file still has its manifest's hash, and all shards list the same files.
+    // Every file still has its manifest's hash; the shards list the same files, or parts of
+    // large splits, each in the shards that hold some of its premises.
     let names = |m: &Value| -> Vec<String> {
         m["files"]
             .as_array()
@@ -185,29 +241,60 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
             })
             .unwrap_or_default()
     };
-    let file_names = names(&shards[0].2);
-    for (_, dir, m) in &shards {
-        if names(m) != file_names {
+    let first_names = names(&shards[0].2);
+    let mut file_names = first_names.clone();
+    for (_, dir, m) in &shards[1..] {
+        for name in names(m) {
+            if !file_names.contains(&name) {
+                file_names.push(name);
+            }
+        }
+        let parted = |n: &String| super::parts::parse(n).is_some_and(|p| p.part.1 > 1);
+        let theirs = names(m);
+        if let Some(odd) = file_names
+            .iter()
+            .find(|n| !parted(n) && !theirs.contains(n))
+            .or_else(|| {
+                theirs
+                    .iter()
+                    .find(|n| !parted(n) && !first_names.contains(n))
+            })
+        {
             return Err(fail(format!(
-                "{} lists other files than {}",
+                "{} and {} list different files ({odd} is in one only)",
                 dir.display(),
                 shards[0].1.display()
             )));
         }
-        for entry in m["files"].as_array().into_iter().flatten() {
-            let name = entry["path"].as_str().unwrap_or_default();
-            let (sha256, bytes) = hash_file(&dir.join(name))?;
-            if Some(sha256.as_str()) != entry["sha256"].as_str()
-                || Some(bytes) != entry["bytes"].as_u64()
-            {
-                return Err(fail(format!(
-                    "{}: its SHA-256 or size is not the one in its manifest (the file changed or is incomplete)",
-                    dir.join(name).display()
-                )));
-            }
-        }
     }
-    // Concatenate in shard order, then one manifest.
+    if file_names != first_names {
+        file_names = ordered(&shards[0].2, file_names);
+    }
+    let listed: Vec<(&PathBuf, String, Value)> = shards
+        .iter()
+        .flat_map(|(_, dir, m)| {
+            m["files"].as_array().into_iter().flatten().map(move |e| {
+                (
+                    *dir,
+                    e["path"].as_str().unwrap_or_default().to_string(),
+                    e.clone(),
+                )
+            })
+        })
+        .collect();
+    listed.par_iter().try_for_each(|(dir, name, entry)| {
+        let (sha256, bytes) = hash_file(&dir.join(name))?;
+        if Some(sha256.as_str()) != entry["sha256"].as_str()
+            || Some(bytes) != entry["bytes"].as_u64()
+        {
+            return Err(fail(format!(
+                "{}: its SHA-256 or size is not the one in its manifest (the file changed or is incomplete)",
+                dir.join(name).display()
+            )));
+        }
+        Ok(())
+    })?;
+    // Concatenate each file's pieces in shard order (files side by side), then one manifest.
     std::fs::create_dir_all(out).map_err(|e| Error::io_at("creating folder", out.display(), e))?;
     let mut merged = shards[0].2.clone();
     for (_, _, m) in &shards[1..] {
@@ -218,23 +305,37 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
         }
     }
     merged["shard"] = Value::Null;
+    let joined: Vec<(Value, crate::output::Finished)> = file_names
+        .par_iter()
+        .map(|name| {
+            let target = out.join(name);
+            let mut file = HashingWriter {
+                inner: AtomicFile::create(&target)?,
+                hash: Sha256::new(),
+                bytes: 0,
+            };
+            let mut items = 0u64;
+            for (dir, listed_name, entry) in &listed {
+                if listed_name != name {
+                    continue;
+                }
+                let path = dir.join(name);
+                let mut input =
+                    std::fs::File::open(&path).map_err(|e| Error::reading(path.display(), e))?;
+                std::io::copy(&mut input, &mut file)
+                    .map_err(|e| Error::writing(target.display(), e))?;
+                items += entry["items"].as_u64().unwrap_or(0);
+            }
+            let entry = json!({"path": name, "sha256": format!("{:x}", file.hash.finalize()), "bytes": file.bytes, "items": items});
+            Ok((entry, file.inner.finish()?))
+        })
+        .collect::<Result<_>>()?;
     let mut entries = Vec::new();
     let mut files = Vec::new();
-    for (f, name) in file_names.iter().enumerate() {
-        let target = out.join(name);
-        let mut file = AtomicFile::create(&target)?;
-        let mut items = 0u64;
-        for (_, dir, m) in &shards {
-            let path = dir.join(name);
-            let mut input =
-                std::fs::File::open(&path).map_err(|e| Error::reading(path.display(), e))?;
-            std::io::copy(&mut input, &mut file)
-                .map_err(|e| Error::writing(target.display(), e))?;
-            items += m["files"][f]["items"].as_u64().unwrap_or(0);
-        }
-        file.commit()?;
-        entries.push(file_entry(out, name, items as usize)?);
-        files.push(target);
+    for ((entry, finished), name) in joined.into_iter().zip(&file_names) {
+        finished.commit()?;
+        entries.push(entry);
+        files.push(out.join(name));
     }
     merged["files"] = Value::Array(entries);
     files.push(write(out, &merged)?);

@@ -13,6 +13,7 @@ pub mod hard;
 pub mod lines;
 pub mod load;
 pub mod manifest;
+pub mod parts;
 pub mod plan;
 pub mod readers;
 pub mod record;

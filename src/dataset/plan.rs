@@ -87,6 +87,10 @@ pub struct GenerateOptions {
     /// Files to write.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Most items in one file: a larger split is written as several files
+    /// (`train-00000-of-00004.jsonl`, ...), each on its own core [default: 32768].
+    #[arg(long)]
+    pub items_per_file: Option<usize>,
     /// Allow --premise all beyond 12 variables.
     #[arg(long)]
     pub force: bool,
@@ -124,6 +128,7 @@ impl GenerateOptions {
             seed: None,
             shard: None,
             format: None,
+            items_per_file: None,
             force: false,
         }
     }
@@ -236,6 +241,9 @@ impl GenerateOptions {
         }
         if let Some(f) = a.format {
             c.format = f;
+        }
+        if let Some(n) = a.items_per_file {
+            c.items_per_file = n;
         }
         c.force |= a.force;
         if let Some(t) = a.task {

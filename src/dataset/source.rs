@@ -114,12 +114,16 @@ impl DatasetSource {
                 )))
             }
         };
-        let ext = if form == Form::Csv { ".csv" } else { ".jsonl" };
-        let stems: Vec<&str> = files
-            .iter()
-            .map(|f| f.strip_suffix(ext).expect("filtered by extension"))
-            .collect();
-        let has_splits = !(stems.len() == 1 && stems[0] == "items");
+        // Each split's files (one, or its parts in order), splits in the manifest's order.
+        let mut splits: Vec<(&str, Vec<&str>)> = Vec::new();
+        for &name in &files {
+            let split = super::parts::parse(name).map_or(name, |p| p.split);
+            match splits.iter_mut().find(|(s, _)| *s == split) {
+                Some((_, names)) => names.push(name),
+                None => splits.push((split, vec![name])),
+            }
+        }
+        let has_splits = !(splits.len() == 1 && splits[0].0 == "items");
         let at = |names: &[&str]| names.iter().map(|n| path.join(n)).collect::<Vec<_>>();
         if !has_splits {
             if let Some(s) = split.filter(|s| *s != ALL_SPLITS) {
@@ -145,31 +149,20 @@ impl DatasetSource {
                 split: Some(ALL_SPLITS.into()),
             });
         }
-        let Some(k) = stems.iter().position(|s| *s == wanted) else {
+        let Some((_, names)) = splits.iter().find(|(s, _)| *s == wanted) else {
+            let names: Vec<&str> = splits.iter().map(|(s, _)| *s).collect();
             return Err(Error::Usage(format!(
                 "{} has no split {wanted:?}; it has {} (give --split NAME, or --split all)",
                 path.display(),
-                stems.join(", ")
+                names.join(", ")
             )));
         };
         Ok(DatasetSource {
             given: path.to_path_buf(),
             form,
-            files: vec![path.join(files[k])],
+            files: at(names),
             split: Some(wanted.to_string()),
         })
-    }
-
-    /// The one file of this source, for commands that read a single file (`audit`).
-    pub fn single_file(&self) -> Result<&Path> {
-        match self.files.as_slice() {
-            [one] => Ok(one),
-            _ => Err(Error::Usage(format!(
-                "{} gives {} files; pick one with --split",
-                self.given.display(),
-                self.files.len()
-            ))),
-        }
     }
 
     /// The items as corrcause JSONL files, which the model runners read: the files themselves,
@@ -285,6 +278,50 @@ mod tests {
         assert_eq!(f.form, Form::Csv);
         let e = DatasetSource::resolve(&dir.join("dev.jsonl"), Some("dev")).unwrap_err();
         assert!(e.to_string().contains("is a file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_split_in_several_files_gives_them_all_in_order() {
+        let dir = folder(
+            "parts",
+            &[
+                "train-00000-of-00002.jsonl",
+                "train-00001-of-00002.jsonl",
+                "test.jsonl",
+                "train-00000-of-00002.csv",
+                "train-00001-of-00002.csv",
+                "test.csv",
+            ],
+        );
+        let s = DatasetSource::resolve(&dir, Some("train")).unwrap();
+        assert_eq!(
+            s.files,
+            vec![
+                dir.join("train-00000-of-00002.jsonl"),
+                dir.join("train-00001-of-00002.jsonl")
+            ]
+        );
+        let s = DatasetSource::resolve(&dir, None).unwrap();
+        assert_eq!(s.files, vec![dir.join("test.jsonl")]);
+        assert_eq!(
+            DatasetSource::resolve(&dir, Some("all"))
+                .unwrap()
+                .files
+                .len(),
+            3
+        );
+        let e = DatasetSource::resolve(&dir, Some("dev"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("it has train, test"), "{e}");
+        // Parts of a dataset without splits are still one dataset.
+        let dir = folder(
+            "items-parts",
+            &["items-00000-of-00002.jsonl", "items-00001-of-00002.jsonl"],
+        );
+        let s = DatasetSource::resolve(&dir, None).unwrap();
+        assert_eq!((s.files.len(), s.split), (2, None));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

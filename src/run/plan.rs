@@ -130,19 +130,27 @@ impl PromptOptions {
         })
     }
 
-    /// The worked examples for items of `dataset`, from `train.jsonl` beside it.
+    /// The worked examples for items of `dataset`, from the train split beside it: the train
+    /// files its folder's manifest lists (one, or several parts), else `train.jsonl`.
     pub fn shots(&self, dataset: &Path, seed: u64) -> Result<Vec<Shot>> {
         if self.shots == 0 {
             return Ok(Vec::new());
         }
-        let train = dataset.with_file_name("train.jsonl");
-        if !train.exists() {
+        let folder = dataset.parent().unwrap_or(Path::new("."));
+        let listed = folder.join("manifest.json").exists().then(|| {
+            crate::dataset::DatasetSource::resolve(folder, Some("train")).map(|s| s.files)
+        });
+        let train = match listed {
+            Some(Ok(files)) => files,
+            _ => vec![dataset.with_file_name("train.jsonl")],
+        };
+        if let Some(missing) = train.iter().find(|t| !t.exists()) {
             return Err(Error::Usage(format!(
                 "--shots takes examples from the train split, and {} does not exist",
-                train.display()
+                missing.display()
             )));
         }
-        if train == dataset {
+        if train.iter().any(|t| t == dataset) {
             return Err(Error::Usage(
                 "--shots would take examples from the items being asked; run on another split"
                     .into(),

@@ -158,26 +158,33 @@ pub struct Shot {
     pub valid: bool,
 }
 
-/// `k` worked examples from a corrcause JSONL training file, balanced and seeded (see
-/// [`choose_shots`]).
-pub fn shots_from(train: &std::path::Path, k: usize, seed: u64) -> crate::error::Result<Vec<Shot>> {
+/// `k` worked examples from corrcause JSONL training files (a train split: one file, or its
+/// parts in order), balanced and seeded (see [`choose_shots`]).
+pub fn shots_from(
+    train: &[std::path::PathBuf],
+    k: usize,
+    seed: u64,
+) -> crate::error::Result<Vec<Shot>> {
     use crate::error::{Error, Source};
-    let source = Source::File(train.to_path_buf());
-    let text = std::fs::read_to_string(train).map_err(|e| Error::reading(train.display(), e))?;
     let mut pool = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| Error::input(&source, i + 1, None, e.to_string()))?;
-        let field = |k: &str| {
-            v[k].as_str()
-                .map(str::to_string)
-                .ok_or_else(|| Error::input(&source, i + 1, Some(k), "missing"))
-        };
-        pool.push(Shot {
-            premise: field("premise")?,
-            hypothesis: field("hypothesis")?,
-            valid: v["label"] == 1,
-        });
+    for train in train {
+        let source = Source::File(train.to_path_buf());
+        let text =
+            std::fs::read_to_string(train).map_err(|e| Error::reading(train.display(), e))?;
+        for (i, line) in text.lines().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .map_err(|e| Error::input(&source, i + 1, None, e.to_string()))?;
+            let field = |k: &str| {
+                v[k].as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| Error::input(&source, i + 1, Some(k), "missing"))
+            };
+            pool.push(Shot {
+                premise: field("premise")?,
+                hypothesis: field("hypothesis")?,
+                valid: v["label"] == 1,
+            });
+        }
     }
     let labels: Vec<bool> = pool.iter().map(|p| p.valid).collect();
     Ok(choose_shots(&labels, k, seed)

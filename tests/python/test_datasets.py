@@ -35,6 +35,19 @@ def test_manifest_and_load_agree(dataset):
     assert cc.load(out / "train.jsonl") == train
 
 
+def test_a_split_in_several_files_loads_as_the_split(dataset, tmp_path):
+    out, manifest = dataset
+    parted = cc.generate(
+        tmp_path / "parted", nodes=range(3, 5), graphs="exhaustive", balance="none",
+        names="letters", splits={"train": 0.5, "test": 0.5}, seed=4, items_per_file=40,
+    )
+    names = [f["path"] for f in parted["files"]]
+    assert "train-00000-of-" in names[0] and not any(n == "train.jsonl" for n in names)
+    for split in ("train", "test"):
+        assert cc.load(tmp_path / "parted", split=split) == cc.load(out, split=split)
+    assert cc.load(tmp_path / "parted") == cc.load(out)
+
+
 def test_every_label_matches_brute_force(dataset):
     out, _ = dataset
     checked = 0

@@ -1,0 +1,355 @@
+//! A split in several files: the layout Hugging Face datasets use. A split of at most
+//! `items_per_file` items is one file, `SPLIT.jsonl`; a larger one is `SPLIT-00000-of-00004.jsonl`
+//! and so on, each holding whole premises, the files in order giving the split in order. Each file
+//! is written and hashed on its own, so that `generate` writes a large split on every core and
+//! `sha256sum` still checks every file.
+//!
+//! [`write`] is the engine: chunks of premises are rendered on every core, in an order that
+//! interleaves the files, and each file's chunks are written and hashed in order by whichever
+//! thread holds the next one; so files are written side by side, memory holds a few chunks per
+//! thread, and the bytes do not depend on the number of threads.
+
+use crate::error::{Error, Result};
+use crate::output::{AtomicFile, Finished};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+/// Items per file unless a configuration says otherwise: about 130 MB of JSONL at six variables.
+pub const DEFAULT_ITEMS_PER_FILE: usize = 32_768;
+
+/// The name of part `part` (from 0) of `parts` of split `split`, with extension `ext`
+/// (`jsonl`, `csv`): `split.ext` when the split is one file.
+pub fn file_name(split: &str, part: usize, parts: usize, ext: &str) -> String {
+    if parts <= 1 {
+        format!("{split}.{ext}")
+    } else {
+        format!("{split}-{part:05}-of-{parts:05}.{ext}")
+    }
+}
+
+/// A dataset file's name read back: its split, which part of how many, and its extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartName<'a> {
+    pub split: &'a str,
+    /// `(part, parts)`; `(0, 1)` for a split in one file.
+    pub part: (usize, usize),
+    pub ext: &'a str,
+}
+
+/// Reads a file name that [`file_name`] wrote; `None` when it has no extension.
+pub fn parse(name: &str) -> Option<PartName<'_>> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    let numbered = stem.rsplit_once("-of-").and_then(|(head, total)| {
+        let (split, part) = head.rsplit_once('-')?;
+        let digits = |s: &str| s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(part) || !digits(total) || split.is_empty() {
+            return None;
+        }
+        let (part, total): (usize, usize) = (part.parse().ok()?, total.parse().ok()?);
+        (part < total).then_some((split, (part, total)))
+    });
+    let (split, part) = numbered.unwrap_or((stem, (0, 1)));
+    Some(PartName { split, part, ext })
+}
+
+/// Cuts a sequence of premises, given their item counts in order, into files of at most `max`
+/// items (a premise with more is a file of its own, but for premises without items before it):
+/// the part of each premise, and the number of parts (at least 1).
+pub fn cut(items: impl IntoIterator<Item = usize>, max: usize) -> (Vec<usize>, usize) {
+    let mut part_of = Vec::new();
+    let (mut part, mut in_part) = (0, 0);
+    for n in items {
+        if in_part > 0 && in_part + n > max {
+            part += 1;
+            in_part = 0;
+        }
+        in_part += n;
+        part_of.push(part);
+    }
+    (part_of, part + 1)
+}
+
+/// What a chunk of premises renders to: the text of each output file, and its item count.
+pub trait Rendering {
+    /// The text for file `k` of the piece (in [`Piece::files`] order).
+    fn text(&self, k: usize) -> &str;
+    fn items(&self) -> usize;
+}
+
+/// One piece of a file: the whole file, or (in a shard) the premises of it this shard holds.
+#[derive(Clone, Debug)]
+pub struct Piece {
+    /// One file per output form, with the text it starts with (a CSV header, or empty).
+    pub files: Vec<(String, &'static str)>,
+    /// The premises, in chunks written in order.
+    pub chunks: Vec<Vec<usize>>,
+}
+
+/// A file written in full, not yet at its path: [`commit`] puts it there.
+#[derive(Debug)]
+pub struct Written {
+    pub name: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub items: usize,
+    file: Finished,
+}
+
+/// Puts written files in place, in order.
+pub fn commit(files: Vec<Written>) -> Result<()> {
+    for f in files {
+        f.file.commit()?;
+    }
+    Ok(())
+}
+
+struct Open {
+    file: AtomicFile,
+    hash: Sha256,
+    bytes: u64,
+    items: usize,
+}
+
+/// A piece's files as its chunks arrive: the chunks waiting for an earlier one, and whether a
+/// thread is writing.
+struct Sink<R> {
+    next: usize,
+    waiting: BTreeMap<usize, Vec<R>>,
+    writing: bool,
+    open: Option<Vec<Open>>,
+    done: Vec<Written>,
+}
+
+/// Chunks rendered but not yet written, over all pieces, most per thread: a thread waits
+/// rather than render another when this many are waiting (one piece written by many threads).
+const WAITING_PER_THREAD: usize = 2;
+
+/// Writes every piece into `dir`: `render` makes a premise's text (on any thread); `rendered`
+/// is called with each chunk's premises and renderings before they are written (to count them).
+/// Returns each piece's files, finished but not in place (see [`commit`]); on an error every
+/// file is removed.
+pub fn write<R: Rendering + Send>(
+    dir: &Path,
+    pieces: &[Piece],
+    render: impl Fn(usize) -> R + Sync,
+    rendered: impl Fn(&[usize], &[R]) + Sync,
+) -> Result<Vec<Vec<Written>>> {
+    let threads = rayon::current_num_threads().max(1);
+    // Dispatch order: chunks of a window of pieces in turn, so that threads mostly work on
+    // different files; a piece leaves the window when its last chunk is handed out.
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    let mut queue = (0..pieces.len()).filter(|&p| !pieces[p].chunks.is_empty());
+    let mut window: VecDeque<(usize, usize)> =
+        queue.by_ref().take(2 * threads).map(|p| (p, 0)).collect();
+    while let Some((p, c)) = window.pop_front() {
+        order.push((p, c));
+        if c + 1 < pieces[p].chunks.len() {
+            window.push_back((p, c + 1));
+        } else if let Some(q) = queue.next() {
+            window.push_back((q, 0));
+        }
+    }
+    let sinks: Vec<Mutex<Sink<R>>> = pieces
+        .iter()
+        .map(|_| {
+            Mutex::new(Sink {
+                next: 0,
+                waiting: BTreeMap::new(),
+                writing: false,
+                open: None,
+                done: Vec::new(),
+            })
+        })
+        .collect();
+    let open = |piece: &Piece| -> Result<Vec<Open>> {
+        piece
+            .files
+            .iter()
+            .map(|(name, head)| {
+                let path = dir.join(name);
+                let mut file = AtomicFile::create(&path)?;
+                file.write_all(head.as_bytes())
+                    .map_err(|e| Error::writing(path.display(), e))?;
+                let mut hash = Sha256::new();
+                hash.update(head.as_bytes());
+                Ok(Open {
+                    file,
+                    hash,
+                    bytes: head.len() as u64,
+                    items: 0,
+                })
+            })
+            .collect()
+    };
+    let finish = |piece: &Piece, files: Vec<Open>| -> Result<Vec<Written>> {
+        piece
+            .files
+            .iter()
+            .zip(files)
+            .map(|((name, _), f)| {
+                Ok(Written {
+                    name: name.clone(),
+                    sha256: format!("{:x}", f.hash.finalize()),
+                    bytes: f.bytes,
+                    items: f.items,
+                    file: f.file.finish()?,
+                })
+            })
+            .collect()
+    };
+    // Pieces without premises (an empty split) are their start text alone.
+    for (p, piece) in pieces.iter().enumerate() {
+        if piece.chunks.is_empty() {
+            let files = open(piece)?;
+            sinks[p].lock().expect("sink").done = finish(piece, files)?;
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let waiting = Mutex::new(0usize);
+    let drained = Condvar::new();
+    let limit = WAITING_PER_THREAD * threads;
+    // Hands chunk `c` of piece `p` over; writes it, and every chunk it unblocks, unless another
+    // thread is writing this piece (which then writes it).
+    let deliver = |p: usize, c: usize, chunk: Vec<R>| -> Result<()> {
+        let piece = &pieces[p];
+        let mut sink = sinks[p].lock().expect("sink");
+        sink.waiting.insert(c, chunk);
+        *waiting.lock().expect("count") += 1;
+        if sink.writing {
+            return Ok(());
+        }
+        sink.writing = true;
+        loop {
+            let mut ready = Vec::new();
+            let first = sink.next;
+            while let Some(chunk) = sink.waiting.remove(&(first + ready.len())) {
+                ready.push(chunk);
+            }
+            if ready.is_empty() {
+                sink.writing = false;
+                return Ok(());
+            }
+            let files = sink.open.take();
+            drop(sink);
+            let count = ready.len();
+            let mut files = match files {
+                Some(f) => f,
+                None => open(piece)?,
+            };
+            for chunk in ready {
+                for r in &chunk {
+                    for (k, f) in files.iter_mut().enumerate() {
+                        let text = r.text(k);
+                        f.hash.update(text.as_bytes());
+                        f.bytes += text.len() as u64;
+                        f.items += r.items();
+                        f.file.write_all(text.as_bytes()).map_err(|e| {
+                            Error::writing(dir.join(&piece.files[k].0).display(), e)
+                        })?;
+                    }
+                }
+            }
+            *waiting.lock().expect("count") -= count;
+            drained.notify_all();
+            sink = sinks[p].lock().expect("sink");
+            sink.next += count;
+            if sink.next == piece.chunks.len() {
+                sink.done = finish(piece, files)?;
+            } else {
+                sink.open = Some(files);
+            }
+        }
+    };
+    rayon::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|_| loop {
+                {
+                    let mut w = waiting.lock().expect("count");
+                    while *w >= limit && !stop.load(Ordering::Relaxed) {
+                        w = drained.wait(w).expect("count");
+                    }
+                }
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(p, c)) = order.get(i) else { return };
+                let units = &pieces[p].chunks[c];
+                let chunk: Vec<R> = units.iter().map(|&u| render(u)).collect();
+                rendered(units, &chunk);
+                if let Err(e) = deliver(p, c, chunk) {
+                    failure.lock().expect("failure").get_or_insert(e);
+                    stop.store(true, Ordering::Relaxed);
+                    let _held = waiting.lock().expect("count");
+                    drained.notify_all();
+                    return;
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("failure") {
+        return Err(e);
+    }
+    Ok(sinks
+        .into_iter()
+        .map(|s| s.into_inner().expect("sink").done)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(file_name("test", 0, 1, "jsonl"), "test.jsonl");
+        assert_eq!(file_name("train", 3, 12, "csv"), "train-00003-of-00012.csv");
+        for (name, split, part) in [
+            ("test.jsonl", "test", (0, 1)),
+            ("train-00003-of-00012.csv", "train", (3, 12)),
+            ("my-split-00000-of-00002.jsonl", "my-split", (0, 2)),
+            ("x-0003-of-00012.jsonl", "x-0003-of-00012", (0, 1)),
+            ("x-00012-of-00012.jsonl", "x-00012-of-00012", (0, 1)),
+        ] {
+            let p = parse(name).unwrap();
+            assert_eq!((p.split, p.part), (split, part), "{name}");
+        }
+        assert_eq!(parse("noext"), None);
+    }
+
+    proptest! {
+        /// Parts hold whole premises in order, at most `max` items unless one premise has more,
+        /// and a premise starts a new part only when it would not fit in the current one.
+        #[test]
+        fn cut_is_greedy_and_bounded(items in proptest::collection::vec(0usize..50, 0..60), max in 1usize..120) {
+            let (part_of, parts) = cut(items.iter().copied(), max);
+            prop_assert_eq!(part_of.len(), items.len());
+            prop_assert!(parts >= 1);
+            let mut sums = vec![0; parts];
+            for (i, (&p, &n)) in part_of.iter().zip(&items).enumerate() {
+                if i > 0 {
+                    prop_assert!(p == part_of[i - 1] || p == part_of[i - 1] + 1);
+                    if p == part_of[i - 1] + 1 {
+                        prop_assert!(sums[p - 1] + n > max);
+                    }
+                }
+                sums[p] += n;
+            }
+            for (p, &s) in sums.iter().enumerate() {
+                // Over the bound only with one premise that has items (and any without).
+                let alone = part_of.iter().zip(&items).filter(|(&q, &n)| q == p && n > 0).count() == 1;
+                prop_assert!(s <= max || alone);
+            }
+            if !items.is_empty() {
+                prop_assert_eq!(parts, part_of[part_of.len() - 1] + 1);
+            }
+        }
+    }
+}
