@@ -4,8 +4,10 @@
 //! random choice about a unit draws from its own seeded stream, so a unit comes out the same
 //! whichever thread or shard handles it. Decisions that need every unit (balancing, splits) are
 //! made from labels (and, for `--balance hard`, the surface cells of the statements; see
-//! [`super::hard`]) before any text is written; items are then rendered in parallel, a chunk
-//! of units at a time, and streamed to disk in order: memory does not grow with the dataset.
+//! [`super::hard`]) before any text is written. Each split's units are then cut into files
+//! ([`super::parts`]: one file, or several for a large split), and chunks of units are rendered
+//! on every core and streamed to their files in order, each file written and hashed on its own:
+//! memory does not grow with the dataset, and the bytes do not depend on the thread count.
 
 use super::config::{Balance, Config, Format, Graphs, Order, RandomModel, Task};
 use super::corr2cause::{exhaustive_mecs, ExhaustiveMec, Semantics};
