@@ -54,7 +54,7 @@ options=(--preset corr2cause-v2 --nodes 2..=4 --balance per-relation --splits tr
 "$corrcause" generate "${options[@]}" --out "$work/data" >/dev/null
 "$corrcause" generate "${options[@]}" --names words --out "$work/words" >/dev/null
 # The same with each split in several files (train-00000-of-0000K.jsonl, ...), as large splits are.
-"$corrcause" generate "${options[@]}" --items-per-file 150 --out "$work/parted" >/dev/null
+"$corrcause" generate "${options[@]}" --items-per-file 20 --out "$work/parted" >/dev/null
 "$python" - "$work/data" "$work/parted" <<'PY'
 import json, re, sys, datasets
 for folder in sys.argv[1:]:
