@@ -659,11 +659,12 @@ struct Tally {
 impl Tally {
     fn add(&mut self, n: usize, split: &str, r: &Rendered) {
         self.items += r.items;
+        // A premise counts where it has items (balancing or --depth may drop all of them).
         for e in [
             self.by_n.entry(n.to_string()).or_default(),
             self.by_split.entry(split.to_string()).or_default(),
         ] {
-            e[0] += 1;
+            e[0] += usize::from(r.items > 0);
             e[1] += r.items;
         }
         for (rel, counts) in &r.by_relation {
