@@ -5,9 +5,9 @@
 //! `sha256sum` still checks every file.
 //!
 //! [`write`] is the engine: chunks of premises are rendered on every core, in an order that
-//! interleaves the files, and each file's chunks are written and hashed in order by whichever
-//! thread holds the next one; so files are written side by side, memory holds a few chunks per
-//! thread, and the bytes do not depend on the number of threads.
+//! interleaves the files, and each file's chunks (JSONL and CSV apart) are written and hashed in
+//! order by whichever thread holds the next one; so files are written side by side, memory holds
+//! a few chunks per thread, and the bytes do not depend on the number of threads.
 
 use crate::error::{Error, Result};
 use crate::output::{AtomicFile, Finished};
@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Items per file unless a configuration says otherwise: about 130 MB of JSONL at six variables.
 pub const DEFAULT_ITEMS_PER_FILE: usize = 32_768;
@@ -114,25 +114,26 @@ struct Open {
     items: usize,
 }
 
-/// A piece's files as its chunks arrive: the chunks waiting for an earlier one, and whether a
-/// thread is writing.
+/// One file as its chunks arrive: the chunks waiting for an earlier one, and whether a thread
+/// is writing it.
 struct Sink<R> {
     next: usize,
-    waiting: BTreeMap<usize, Vec<R>>,
+    waiting: BTreeMap<usize, Arc<Vec<R>>>,
     writing: bool,
-    open: Option<Vec<Open>>,
-    done: Vec<Written>,
+    open: Option<Open>,
+    done: Option<Written>,
 }
 
-/// Chunks rendered but not yet written, over all pieces, most per thread: a thread waits
-/// rather than render another when this many are waiting (one piece written by many threads).
+/// Chunks rendered but not yet written, over all files, most per thread: a thread waits rather
+/// than render another when this many are waiting (one file written by many threads).
 const WAITING_PER_THREAD: usize = 2;
 
 /// Writes every piece into `dir`: `render` makes a premise's text (on any thread); `rendered`
 /// is called with each chunk's premises and renderings before they are written (to count them).
-/// Returns each piece's files, finished but not in place (see [`commit`]); on an error every
-/// file is removed.
-pub fn write<R: Rendering + Send>(
+/// Every file of every piece is a stream of its own, written and hashed in chunk order by
+/// whichever thread holds its next chunk. Returns each piece's files, finished but not in place
+/// (see [`commit`]); on an error every file is removed.
+pub fn write<R: Rendering + Send + Sync>(
     dir: &Path,
     pieces: &[Piece],
     render: impl Fn(usize) -> R + Sync,
@@ -153,59 +154,52 @@ pub fn write<R: Rendering + Send>(
             window.push_back((q, 0));
         }
     }
-    let sinks: Vec<Mutex<Sink<R>>> = pieces
-        .iter()
-        .map(|_| {
-            Mutex::new(Sink {
+    // The sinks of piece p's files start at first[p].
+    let mut first = Vec::with_capacity(pieces.len());
+    let mut sinks: Vec<Mutex<Sink<R>>> = Vec::new();
+    for piece in pieces {
+        first.push(sinks.len());
+        for _ in &piece.files {
+            sinks.push(Mutex::new(Sink {
                 next: 0,
                 waiting: BTreeMap::new(),
                 writing: false,
                 open: None,
-                done: Vec::new(),
-            })
+                done: None,
+            }));
+        }
+    }
+    let open = |p: usize, k: usize| -> Result<Open> {
+        let (name, head) = &pieces[p].files[k];
+        let path = dir.join(name);
+        let mut file = AtomicFile::create(&path)?;
+        file.write_all(head.as_bytes())
+            .map_err(|e| Error::writing(path.display(), e))?;
+        let mut hash = Sha256::new();
+        hash.update(head.as_bytes());
+        Ok(Open {
+            file,
+            hash,
+            bytes: head.len() as u64,
+            items: 0,
         })
-        .collect();
-    let open = |piece: &Piece| -> Result<Vec<Open>> {
-        piece
-            .files
-            .iter()
-            .map(|(name, head)| {
-                let path = dir.join(name);
-                let mut file = AtomicFile::create(&path)?;
-                file.write_all(head.as_bytes())
-                    .map_err(|e| Error::writing(path.display(), e))?;
-                let mut hash = Sha256::new();
-                hash.update(head.as_bytes());
-                Ok(Open {
-                    file,
-                    hash,
-                    bytes: head.len() as u64,
-                    items: 0,
-                })
-            })
-            .collect()
     };
-    let finish = |piece: &Piece, files: Vec<Open>| -> Result<Vec<Written>> {
-        piece
-            .files
-            .iter()
-            .zip(files)
-            .map(|((name, _), f)| {
-                Ok(Written {
-                    name: name.clone(),
-                    sha256: format!("{:x}", f.hash.finalize()),
-                    bytes: f.bytes,
-                    items: f.items,
-                    file: f.file.finish()?,
-                })
-            })
-            .collect()
+    let finish = |p: usize, k: usize, f: Open| -> Result<Written> {
+        Ok(Written {
+            name: pieces[p].files[k].0.clone(),
+            sha256: format!("{:x}", f.hash.finalize()),
+            bytes: f.bytes,
+            items: f.items,
+            file: f.file.finish()?,
+        })
     };
     // Pieces without premises (an empty split) are their start text alone.
     for (p, piece) in pieces.iter().enumerate() {
         if piece.chunks.is_empty() {
-            let files = open(piece)?;
-            sinks[p].lock().expect("sink").done = finish(piece, files)?;
+            for k in 0..piece.files.len() {
+                let written = finish(p, k, open(p, k)?)?;
+                sinks[first[p] + k].lock().expect("sink").done = Some(written);
+            }
         }
     }
     let next = AtomicUsize::new(0);
@@ -214,11 +208,11 @@ pub fn write<R: Rendering + Send>(
     let waiting = Mutex::new(0usize);
     let drained = Condvar::new();
     let limit = WAITING_PER_THREAD * threads;
-    // Hands chunk `c` of piece `p` over; writes it, and every chunk it unblocks, unless another
-    // thread is writing this piece (which then writes it).
-    let deliver = |p: usize, c: usize, chunk: Vec<R>| -> Result<()> {
-        let piece = &pieces[p];
-        let mut sink = sinks[p].lock().expect("sink");
+    // Hands chunk `c` of piece `p` to its file `k`; writes it, and every chunk it unblocks,
+    // unless another thread is writing that file (which then writes it).
+    let deliver = |p: usize, k: usize, c: usize, chunk: Arc<Vec<R>>| -> Result<()> {
+        let at = first[p] + k;
+        let mut sink = sinks[at].lock().expect("sink");
         sink.waiting.insert(c, chunk);
         *waiting.lock().expect("count") += 1;
         if sink.writing {
@@ -227,42 +221,40 @@ pub fn write<R: Rendering + Send>(
         sink.writing = true;
         loop {
             let mut ready = Vec::new();
-            let first = sink.next;
-            while let Some(chunk) = sink.waiting.remove(&(first + ready.len())) {
+            let from = sink.next;
+            while let Some(chunk) = sink.waiting.remove(&(from + ready.len())) {
                 ready.push(chunk);
             }
             if ready.is_empty() {
                 sink.writing = false;
                 return Ok(());
             }
-            let files = sink.open.take();
+            let file = sink.open.take();
             drop(sink);
             let count = ready.len();
-            let mut files = match files {
+            let mut f = match file {
                 Some(f) => f,
-                None => open(piece)?,
+                None => open(p, k)?,
             };
             for chunk in ready {
-                for r in &chunk {
-                    for (k, f) in files.iter_mut().enumerate() {
-                        let text = r.text(k);
-                        f.hash.update(text.as_bytes());
-                        f.bytes += text.len() as u64;
-                        f.items += r.items();
-                        f.file.write_all(text.as_bytes()).map_err(|e| {
-                            Error::writing(dir.join(&piece.files[k].0).display(), e)
-                        })?;
-                    }
+                for r in chunk.iter() {
+                    let text = r.text(k);
+                    f.hash.update(text.as_bytes());
+                    f.bytes += text.len() as u64;
+                    f.items += r.items();
+                    f.file.write_all(text.as_bytes()).map_err(|e| {
+                        Error::writing(dir.join(&pieces[p].files[k].0).display(), e)
+                    })?;
                 }
             }
             *waiting.lock().expect("count") -= count;
             drained.notify_all();
-            sink = sinks[p].lock().expect("sink");
+            sink = sinks[at].lock().expect("sink");
             sink.next += count;
-            if sink.next == piece.chunks.len() {
-                sink.done = finish(piece, files)?;
+            if sink.next == pieces[p].chunks.len() {
+                sink.done = Some(finish(p, k, f)?);
             } else {
-                sink.open = Some(files);
+                sink.open = Some(f);
             }
         }
     };
@@ -283,12 +275,15 @@ pub fn write<R: Rendering + Send>(
                 let units = &pieces[p].chunks[c];
                 let chunk: Vec<R> = units.iter().map(|&u| render(u)).collect();
                 rendered(units, &chunk);
-                if let Err(e) = deliver(p, c, chunk) {
-                    failure.lock().expect("failure").get_or_insert(e);
-                    stop.store(true, Ordering::Relaxed);
-                    let _held = waiting.lock().expect("count");
-                    drained.notify_all();
-                    return;
+                let chunk = Arc::new(chunk);
+                for k in 0..pieces[p].files.len() {
+                    if let Err(e) = deliver(p, k, c, chunk.clone()) {
+                        failure.lock().expect("failure").get_or_insert(e);
+                        stop.store(true, Ordering::Relaxed);
+                        let _held = waiting.lock().expect("count");
+                        drained.notify_all();
+                        return;
+                    }
                 }
             });
         }
@@ -296,9 +291,18 @@ pub fn write<R: Rendering + Send>(
     if let Some(e) = failure.into_inner().expect("failure") {
         return Err(e);
     }
-    Ok(sinks
+    let mut done: Vec<Option<Written>> = sinks
         .into_iter()
         .map(|s| s.into_inner().expect("sink").done)
+        .collect();
+    Ok(pieces
+        .iter()
+        .enumerate()
+        .map(|(p, piece)| {
+            (0..piece.files.len())
+                .map(|k| done[first[p] + k].take().expect("every file finished"))
+                .collect()
+        })
         .collect())
 }
 
