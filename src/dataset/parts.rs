@@ -328,6 +328,81 @@ mod tests {
         assert_eq!(parse("noext"), None);
     }
 
+    struct Text(String, String);
+    impl Rendering for Text {
+        fn text(&self, k: usize) -> &str {
+            if k == 0 {
+                &self.0
+            } else {
+                &self.1
+            }
+        }
+        fn items(&self) -> usize {
+            1
+        }
+    }
+
+    /// Many small files written by 8 threads (more than the cores, so chunks arrive out of
+    /// order and wait): every file holds its premises' text in order after its head, with the
+    /// hash and counts of those bytes.
+    #[test]
+    fn every_file_gets_its_chunks_in_order_whatever_the_threads() {
+        let dir = std::env::temp_dir().join(format!("corrcause-parts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut pieces = Vec::new();
+        let mut unit = 0;
+        for p in 0..23 {
+            let chunks: Vec<Vec<usize>> = (0..(p % 7))
+                .map(|c| {
+                    let v: Vec<usize> = (unit..unit + 1 + (p * c) % 5).collect();
+                    unit += v.len();
+                    v
+                })
+                .collect();
+            pieces.push(Piece {
+                files: vec![(format!("f{p}.a"), ""), (format!("f{p}.b"), "head\n")],
+                chunks,
+            });
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .unwrap();
+        let written = pool
+            .install(|| {
+                write(
+                    &dir,
+                    &pieces,
+                    |u| {
+                        // Uneven work, so that threads finish out of order.
+                        std::thread::sleep(std::time::Duration::from_micros((u % 3) as u64 * 200));
+                        Text(format!("{u}\n"), format!("<{u}>\n"))
+                    },
+                    |_, _| {},
+                )
+            })
+            .unwrap();
+        for (piece, files) in pieces.iter().zip(written) {
+            let units: Vec<usize> = piece.chunks.concat();
+            let a: String = units.iter().map(|u| format!("{u}\n")).collect();
+            let b: String = "head\n".to_string()
+                + &units.iter().map(|u| format!("<{u}>\n")).collect::<String>();
+            for (f, expected) in files.iter().zip([&a, &b]) {
+                assert_eq!(f.items, units.len());
+                assert_eq!(f.bytes, expected.len() as u64);
+                assert_eq!(
+                    f.sha256,
+                    format!("{:x}", Sha256::digest(expected.as_bytes()))
+                );
+            }
+            let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+            commit(files).unwrap();
+            assert_eq!(std::fs::read_to_string(dir.join(&names[0])).unwrap(), a);
+            assert_eq!(std::fs::read_to_string(dir.join(&names[1])).unwrap(), b);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     proptest! {
         /// Parts hold whole premises in order, at most `max` items unless one premise has more,
         /// and a premise starts a new part only when it would not fit in the current one.
