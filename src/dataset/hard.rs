@@ -9,7 +9,8 @@
 //! the other). Where cells lack one label, more graphs are drawn rather than the cells relaxed
 //! (see `generate`). Matching leaves the learned readers slightly above chance, so
 //! [`filtered_keep`] then filters adversarially against them. The manifest records, per relation
-//! and cell, the candidates and the kept, and every filtering round.
+//! and cell, the candidates and the kept, and every filtering round. Matching, fitting, judging
+//! and the record run on rayon's threads; what is kept does not depend on their number.
 
 use super::config::Config;
 use crate::causal::Relation;
