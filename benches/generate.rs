@@ -3,13 +3,17 @@
 //! - at least 100,000 items per second for random graphs with N = 12 and `--premise minimal`;
 //! - issue 12: `--task graph` at least as many premises per second as the pairs task;
 //! - issue 13: near-linear speed-up with threads, byte-identical output: from 1 to 2 threads at
-//!   least 1.9x on this 2-core machine (`threads/*`), 1 -> 16 at least 12x on a 16-core one.
+//!   least 1.9x on this 2-core machine (`threads/*`), 1 -> 16 at least 12x on a 16-core one; the
+//!   hard balance step (`hard::filtered_keep`) at least 1.9x faster on 2 threads than on 1.
 //!
 //! Run: `cargo bench --bench generate`. Output goes to a temporary directory, removed after.
 
+use corrcause::causal::{Cpdag, RelationCounts};
 use corrcause::dataset::config::{Balance, Format, Graphs, PremiseChoice, RandomModel, Task};
+use corrcause::dataset::hard::{self, ItemCell};
 use corrcause::dataset::{audit, generate, Config};
-use corrcause::text::Naming;
+use corrcause::graph::{DagSampler, Sampler};
+use corrcause::text::{Naming, Premise};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -117,5 +121,102 @@ fn threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, presets, random_n12, threads, auditing);
+/// The hard balance step's input for graphs drawn as the `default` preset draws them (random ER
+/// graphs per number of variables, its premise form and splits; one batch, not renamed): the
+/// cells and labels of every item and each premise's split.
+fn default_balance_input() -> (Vec<Vec<ItemCell>>, Vec<Option<usize>>) {
+    let config = Config::preset("default").unwrap();
+    let Graphs::Random {
+        per_n, edge_prob, ..
+    } = config.graphs
+    else {
+        panic!("the default preset draws random graphs")
+    };
+    let mut cells = Vec::new();
+    for &n in &config.nodes {
+        let sampler = DagSampler::new(n, Sampler::ErdosRenyi { p: edge_prob }, None).unwrap();
+        for i in 0..per_n as u64 {
+            let dag = sampler.sample(20261201 ^ n as u64, i);
+            let counts = RelationCounts::of(&Cpdag::of(&dag));
+            let labels: Vec<bool> = (0..n)
+                .flat_map(|x| (x + 1..n).map(move |y| (x, y)))
+                .flat_map(|(x, y)| {
+                    let counts = &counts;
+                    config
+                        .relations
+                        .iter()
+                        .map(move |&r| counts.holds(x, y, r) == counts.mec_size)
+                })
+                .collect();
+            let premise = Premise::of(&dag, config.premise.form(n));
+            cells.push(hard::item_cells(&config, &premise, &labels));
+        }
+    }
+    // Splits by a fixed spread of the configured fractions.
+    let splits = (0..cells.len())
+        .map(|u| {
+            let r = (u as f64 * 0.618_034).fract();
+            let mut acc = 0.0;
+            config.splits.iter().position(|s| {
+                acc += s.fraction;
+                r < acc
+            })
+        })
+        .collect();
+    (cells, splits)
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The hard balance step alone (matching, adversarial filtering with the learned readers, the
+/// manifest's record) on 1 and 2 threads (`CORRCAUSE_BENCH_THREADS=1,2,4` for others).
+fn hard_balance(c: &mut Criterion) {
+    let (cells, splits) = default_balance_input();
+    let views: Vec<&[ItemCell]> = cells.iter().map(|u| u.as_slice()).collect();
+    let train = Some(0);
+    let items: usize = views.iter().map(|v| v.len()).sum();
+    let threads: Vec<usize> = std::env::var("CORRCAUSE_BENCH_THREADS")
+        .ok()
+        .map(|t| {
+            t.split(',')
+                .map(|n| n.parse().expect("a thread count"))
+                .collect()
+        })
+        .unwrap_or(vec![1, 2]);
+    let mut group = c.benchmark_group("hard_balance");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(items as u64));
+    for t in threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        group.bench_function(format!("default_preset_{t}_threads"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    hard::filtered_keep(&views, &splits, train, |u, k| {
+                        splitmix(splitmix(u as u64) ^ k as u64)
+                    })
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    presets,
+    random_n12,
+    threads,
+    auditing,
+    hard_balance
+);
 criterion_main!(benches);

@@ -817,7 +817,7 @@ pub fn generate(
             for u in &units {
                 *drawn.entry(u.n.to_string()).or_default() += 1;
             }
-            hard_record = Some(json!({
+            let mut record = json!({
                 "matched_on": ["relation", "variables", "correlated", "separated", "mentions_x", "mentions_y", "mentions_both", "conditioned", "statements"],
                 "bins": "counts binned as 0, 1, then two bins per power of two (floor(2 log2 c) + 1)",
                 "graphs_drawn_by_n": drawn,
@@ -827,8 +827,9 @@ pub fn generate(
                     "stop_below": hard::CHANCE,
                     "rounds": rounds,
                 },
-                "cells": cells,
-            }));
+            });
+            record["cells"] = cells; // moved in: `json!` would copy it
+            hard_record = Some(record);
             Some(keep)
         }
     };

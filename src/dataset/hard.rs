@@ -9,13 +9,14 @@
 //! the other). Where cells lack one label, more graphs are drawn rather than the cells relaxed
 //! (see `generate`). Matching leaves the learned readers slightly above chance, so
 //! [`filtered_keep`] then filters adversarially against them. The manifest records, per relation
-//! and cell, the candidates and the kept, and every filtering round.
+//! and cell, the candidates and the kept, and every filtering round. Matching, fitting, judging
+//! and the record run on rayon's threads; what is kept does not depend on their number.
 
 use super::config::Config;
 use crate::causal::Relation;
 use crate::text::{PairSurface, Premise, Surface};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The surface cell of an item (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,17 +57,21 @@ impl Cell {
         }
     }
 
-    fn json(&self) -> serde_json::Value {
-        json!({
-            "variables": self.variables,
-            "correlated": self.correlated,
-            "separated": self.separated,
-            "mentions_x_bin": self.mentions_x,
-            "mentions_y_bin": self.mentions_y,
-            "mentions_both_bin": self.mentions_both,
-            "conditioned_bin": self.conditioned,
-            "statements_bin": self.statements,
-        })
+    /// The cell packed in an integer that sorts as the cell does: its fields in declaration
+    /// order, most significant first (relation 3 bits, the flags 1 bit, the counts 8 bits).
+    fn key(&self) -> u64 {
+        let fields: [(u64, u32); 9] = [
+            (self.relation.index() as u64, 3),
+            (u64::from(self.variables), 8),
+            (u64::from(self.correlated), 1),
+            (u64::from(self.separated), 1),
+            (u64::from(self.mentions_x), 8),
+            (u64::from(self.mentions_y), 8),
+            (u64::from(self.mentions_both), 8),
+            (u64::from(self.conditioned), 8),
+            (u64::from(self.statements), 8),
+        ];
+        fields.iter().fold(0, |key, &(v, bits)| key << bits | v)
     }
 }
 
@@ -102,10 +107,10 @@ pub fn item_cells(config: &Config, premise: &Premise, labels: &[bool]) -> Vec<It
 /// Share of items in cells (per relation, over all splits) where one label is missing: what
 /// drawing more graphs could win back.
 pub fn lacking_share<'a>(units: impl IntoIterator<Item = &'a [ItemCell]>) -> f64 {
-    let mut counts: BTreeMap<Cell, [u64; 2]> = BTreeMap::new();
+    let mut counts: HashMap<u64, [u64; 2]> = HashMap::new();
     for cells in units {
         for c in cells {
-            counts.entry(c.cell).or_default()[usize::from(c.valid)] += 1;
+            counts.entry(c.cell.key()).or_default()[usize::from(c.valid)] += 1;
         }
     }
     let total: u64 = counts.values().map(|c| c[0] + c[1]).sum();
@@ -127,102 +132,204 @@ pub fn lacking_share<'a>(units: impl IntoIterator<Item = &'a [ItemCell]>) -> f64
 pub fn matched_keep(
     cells: &[&[ItemCell]],
     splits: &[Option<usize>],
-    hash: impl Fn(usize, usize) -> u64,
+    hash: impl Fn(usize, usize) -> u64 + Sync,
 ) -> (Vec<Vec<bool>>, serde_json::Value) {
     let matcher = Matcher::new(cells, splits, &hash);
-    let all: Vec<Vec<bool>> = cells.iter().map(|c| vec![true; c.len()]).collect();
-    let keep = matcher.keep(&all);
+    let keep = matcher.marks(&matcher.keep(&vec![true; matcher.len()]));
     let record = matcher.record(&keep);
-    (keep, record)
+    (matcher.per_unit(&keep), record)
 }
 
-/// Every item's (split, cell) group and tie-breaking hash, computed once for all rounds.
+/// A matching group: items of one split (`None` without splits) and cell.
+type Group = (Option<usize>, Cell);
+
+/// Every item's (split, cell) group and place in its group's tie-breaking order, computed once
+/// for all rounds. Items are numbered flat: unit by unit, in item order.
 struct Matcher {
     /// `(split, cell)` of each group, sorted.
-    groups: Vec<(Option<usize>, Cell)>,
-    /// (group, valid, hash, unit, item) of every item.
-    items: Vec<(u32, bool, u64, u32, u32)>,
-    shape: Vec<usize>,
+    groups: Vec<Group>,
+    /// Flat item numbers by group, then label (invalid first), then ascending `(hash, unit,
+    /// item)`: the order in which matching takes them.
+    order: Vec<u32>,
+    /// Group `g`'s items of label `v` are `order[starts[2 g + v]..starts[2 g + v + 1]]`.
+    starts: Vec<usize>,
+    /// Flat number of each unit's first item, then the number of items.
+    offsets: Vec<usize>,
 }
 
 impl Matcher {
     fn new(
         cells: &[&[ItemCell]],
         splits: &[Option<usize>],
-        hash: &impl Fn(usize, usize) -> u64,
+        hash: &(impl Fn(usize, usize) -> u64 + Sync),
     ) -> Matcher {
-        let mut index: BTreeMap<(Option<usize>, Cell), u32> = BTreeMap::new();
-        for (u, unit) in cells.iter().enumerate() {
-            for c in unit.iter() {
-                index.entry((splits[u], c.cell)).or_insert(0);
-            }
+        use rayon::prelude::*;
+        let mut offsets = Vec::with_capacity(cells.len() + 1);
+        offsets.push(0);
+        for unit in cells {
+            offsets.push(offsets.last().copied().unwrap_or(0) + unit.len());
         }
-        for (g, v) in index.values_mut().enumerate() {
-            *v = g as u32;
-        }
-        let mut items = Vec::new();
-        for (u, unit) in cells.iter().enumerate() {
-            for (k, c) in unit.iter().enumerate() {
-                items.push((
-                    index[&(splits[u], c.cell)],
-                    c.valid,
-                    hash(u, k),
-                    u as u32,
-                    k as u32,
-                ));
-            }
-        }
+        let total = offsets[cells.len()];
+        assert!(u32::try_from(total).is_ok(), "too many items to balance");
+        // (split, cell and label, hash, flat number): sorted, it lists the groups in order and
+        // each group's labels (invalid first) in the order matching takes them (flat numbers
+        // follow (unit, item)). The split (`None` first), the cell and the label are packed in
+        // one integer that sorts as they do.
+        let mut keyed: Vec<(u128, u64, u32)> = (0..total)
+            .into_par_iter()
+            .map(|i| {
+                let u = offsets.partition_point(|&o| o <= i) - 1;
+                let c = &cells[u][i - offsets[u]];
+                let split = splits[u].map_or(0, |s| s as u128 + 1);
+                let key = (split << 64 | u128::from(c.cell.key())) << 1 | u128::from(c.valid);
+                (key, hash(u, i - offsets[u]), i as u32)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let first: Vec<usize> = (0..total)
+            .into_par_iter()
+            .filter(|&i| i == 0 || keyed[i].0 >> 1 != keyed[i - 1].0 >> 1)
+            .collect();
+        let (groups, sides): (Vec<Group>, Vec<[usize; 2]>) = (0..first.len())
+            .into_par_iter()
+            .map(|g| {
+                let (start, end) = (first[g], first.get(g + 1).copied().unwrap_or(total));
+                let invalid = keyed[start..end].partition_point(|k| k.0 & 1 == 0);
+                let flat = keyed[start].2 as usize;
+                let u = offsets.partition_point(|&o| o <= flat) - 1;
+                let group = (splits[u], cells[u][flat - offsets[u]].cell);
+                (group, [start, start + invalid])
+            })
+            .unzip();
+        let mut starts: Vec<usize> = sides.into_iter().flatten().collect();
+        starts.push(total);
+        let order = keyed.into_par_iter().map(|k| k.2).collect();
         Matcher {
-            groups: index.into_keys().collect(),
-            items,
-            shape: cells.iter().map(|c| c.len()).collect(),
+            groups,
+            order,
+            starts,
+            offsets,
         }
     }
 
-    /// The matched items among those `allowed` marks.
-    fn keep(&self, allowed: &[Vec<bool>]) -> Vec<Vec<bool>> {
-        let mut pools: Vec<[Vec<(u64, u32, u32)>; 2]> = vec![Default::default(); self.groups.len()];
-        for &(g, valid, h, u, k) in &self.items {
-            if allowed[u as usize][k as usize] {
-                pools[g as usize][usize::from(valid)].push((h, u, k));
-            }
+    /// Number of items.
+    fn len(&self) -> usize {
+        self.offsets[self.offsets.len() - 1]
+    }
+
+    /// Group `g`'s items of label `valid`, in matching order.
+    fn side(&self, g: usize, valid: bool) -> &[u32] {
+        let s = 2 * g + usize::from(valid);
+        &self.order[self.starts[s]..self.starts[s + 1]]
+    }
+
+    /// The matched items among those `allowed` marks (by flat number), as ascending flat
+    /// numbers: in each group, as many of each label as the rarer has, the first in matching
+    /// order.
+    fn keep<'a>(&'a self, allowed: &'a [bool]) -> Vec<u32> {
+        use rayon::prelude::*;
+        let mut chosen: Vec<u32> = (0..self.groups.len())
+            .into_par_iter()
+            .flat_map_iter(|g| {
+                let allowed_of =
+                    |side: &'a [u32]| side.iter().copied().filter(|&i| allowed[i as usize]);
+                let (invalid, valid) = (self.side(g, false), self.side(g, true));
+                let m = allowed_of(invalid).count().min(allowed_of(valid).count());
+                allowed_of(invalid).take(m).chain(allowed_of(valid).take(m))
+            })
+            .collect();
+        chosen.par_sort_unstable();
+        chosen
+    }
+
+    /// `(unit, item)` of a flat number.
+    fn unit_item(&self, i: u32) -> (usize, usize) {
+        let i = i as usize;
+        let u = self.offsets.partition_point(|&o| o <= i) - 1;
+        (u, i - self.offsets[u])
+    }
+
+    /// Flat marks of the items `kept` (ascending flat numbers).
+    fn marks(&self, kept: &[u32]) -> Vec<bool> {
+        let mut marks = vec![false; self.len()];
+        for &i in kept {
+            marks[i as usize] = true;
         }
-        let mut keep: Vec<Vec<bool>> = self.shape.iter().map(|&l| vec![false; l]).collect();
-        for mut pool in pools {
-            let m = pool[0].len().min(pool[1].len());
-            for side in &mut pool {
-                if m < side.len() {
-                    side.select_nth_unstable(m);
-                }
-                for &(_, u, k) in &side[..m] {
-                    keep[u as usize][k as usize] = true;
-                }
-            }
-        }
-        keep
+        marks
+    }
+
+    /// Per unit, the flat marks `flat`.
+    fn per_unit(&self, flat: &[bool]) -> Vec<Vec<bool>> {
+        self.offsets
+            .windows(2)
+            .map(|w| flat[w[0]..w[1]].to_vec())
+            .collect()
     }
 
     /// Per relation and cell (over all splits): candidates of each label, and kept.
-    fn record(&self, keep: &[Vec<bool>]) -> serde_json::Value {
-        // cell -> [candidates invalid, candidates valid, kept valid]
-        let mut record: BTreeMap<Cell, [u64; 3]> = BTreeMap::new();
-        for &(g, valid, _, u, k) in &self.items {
-            let r = record.entry(self.groups[g as usize].1).or_default();
-            r[usize::from(valid)] += 1;
-            r[2] += u64::from(valid && keep[u as usize][k as usize]);
+    fn record(&self, keep: &[bool]) -> serde_json::Value {
+        use rayon::prelude::*;
+        // (cell, [candidates invalid, candidates valid, kept valid]) per group, then per cell.
+        let mut per_group: Vec<(Cell, [u64; 3])> = (0..self.groups.len())
+            .into_par_iter()
+            .map(|g| {
+                let valid = self.side(g, true);
+                let kept = valid.iter().filter(|&&i| keep[i as usize]).count();
+                (
+                    self.groups[g].1,
+                    [
+                        self.side(g, false).len() as u64,
+                        valid.len() as u64,
+                        kept as u64,
+                    ],
+                )
+            })
+            .collect();
+        per_group.par_sort_unstable_by_key(|r| r.0);
+        let mut per_cell: Vec<(Cell, [u64; 3])> = Vec::with_capacity(per_group.len());
+        for (cell, counts) in per_group {
+            match per_cell.last_mut() {
+                Some((last, sum)) if *last == cell => {
+                    for (s, c) in sum.iter_mut().zip(counts) {
+                        *s += c;
+                    }
+                }
+                _ => per_cell.push((cell, counts)),
+            }
         }
+        let entries: Vec<(&'static str, serde_json::Value)> = per_cell
+            .into_par_iter()
+            .map(|(cell, [invalid, valid, kept])| {
+                (
+                    cell.relation.as_str(),
+                    // One literal: `json!` copies any value given as an expression.
+                    json!({
+                        "cell": {
+                            "variables": cell.variables,
+                            "correlated": cell.correlated,
+                            "separated": cell.separated,
+                            "mentions_x_bin": cell.mentions_x,
+                            "mentions_y_bin": cell.mentions_y,
+                            "mentions_both_bin": cell.mentions_both,
+                            "conditioned_bin": cell.conditioned,
+                            "statements_bin": cell.statements,
+                        },
+                        "candidates": {"valid": valid, "invalid": invalid},
+                        "kept": {"valid": kept, "invalid": kept},
+                    }),
+                )
+            })
+            .collect();
         let mut by_relation: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
-        for (cell, [invalid, valid, kept]) in record {
-            by_relation
-                .entry(cell.relation.as_str())
-                .or_default()
-                .push(json!({
-                    "cell": cell.json(),
-                    "candidates": {"valid": valid, "invalid": invalid},
-                    "kept": {"valid": kept, "invalid": kept},
-                }));
+        for (relation, entry) in entries {
+            by_relation.entry(relation).or_default().push(entry);
         }
-        json!(by_relation)
+        serde_json::Value::Object(
+            by_relation
+                .into_iter()
+                .map(|(r, cells)| (r.to_string(), serde_json::Value::Array(cells)))
+                .collect(),
+        )
     }
 }
 
@@ -254,13 +361,12 @@ pub fn filtered_keep(
 ) -> (Vec<Vec<bool>>, serde_json::Value, Vec<serde_json::Value>) {
     use super::readers::{Fitted, ReaderItem, READERS};
     use rayon::prelude::*;
-    let mut allowed: Vec<Vec<bool>> = cells.iter().map(|c| vec![true; c.len()]).collect();
     let matcher = Matcher::new(cells, splits, &hash);
+    let mut allowed = vec![true; matcher.len()];
     let mut keep = matcher.keep(&allowed);
-    let learned: Vec<usize> = ["tree", "logistic"]
-        .iter()
-        .map(|name| READERS.iter().position(|r| r == name).expect("a reader"))
-        .collect();
+    // The learned readers, in the order of [`Fitted::p_valid_learned`].
+    let learned: [usize; 2] =
+        ["tree", "logistic"].map(|name| READERS.iter().position(|r| *r == name).expect("a reader"));
     let view = |u: usize, k: usize| {
         let c = &cells[u][k];
         ReaderItem {
@@ -273,119 +379,138 @@ pub fn filtered_keep(
     // Training premises are cross-fitted; the others are judged by readers fitted on all the
     // training premises, as the audit fits on the train split and scores the test split.
     let held_out = |u: usize| train.is_some() && splits[u] != train;
-    let fold = |u: usize| {
-        if held_out(u) {
-            FILTER_FOLDS
-        } else {
-            hash(u, usize::MAX) % FILTER_FOLDS
-        }
-    };
+    let fold: Vec<u64> = (0..cells.len())
+        .into_par_iter()
+        .map(|u| {
+            if held_out(u) {
+                FILTER_FOLDS
+            } else {
+                hash(u, usize::MAX) % FILTER_FOLDS
+            }
+        })
+        .collect();
+    // Accuracy tallies are kept per split: `None` first, then the splits in order.
+    let slot = |u: usize| splits[u].map_or(0, |s| s + 1);
+    let slots = (0..cells.len()).map(|u| slot(u) + 1).max().unwrap_or(0);
     let mut rounds = Vec::new();
     for _ in 0..FILTER_ROUNDS {
-        let mut kept: Vec<(usize, usize)> = Vec::new();
-        for (u, row) in keep.iter().enumerate() {
-            kept.extend(
-                row.iter()
-                    .enumerate()
-                    .filter(|(_, &k)| k)
-                    .map(|(k, _)| (u, k)),
-            );
-        }
+        // (unit, item) of every kept item, in order.
+        let kept: Vec<(u32, u32)> = keep
+            .par_iter()
+            .map(|&i| {
+                let (u, k) = matcher.unit_item(i);
+                (u as u32, k as u32)
+            })
+            .collect();
         let fitted: Vec<Fitted> = (0..=FILTER_FOLDS)
             .into_par_iter()
             .map(|f| {
                 let train: Vec<ReaderItem> = kept
                     .iter()
-                    .filter(|(u, _)| !held_out(*u) && fold(*u) != f)
-                    .map(|&(u, k)| view(u, k))
+                    .map(|&(u, k)| (u as usize, k as usize))
+                    .filter(|&(u, _)| !held_out(u) && fold[u] != f)
+                    .map(|(u, k)| view(u, k))
                     .collect();
                 Fitted::fit(&train)
             })
             .collect();
-        // Per item: the probability each learned reader gives its true label.
-        let judged: Vec<(usize, usize, Vec<f64>)> = kept
+        // Per kept item: the probability each learned reader gives its true label.
+        let judged: Vec<[f64; 2]> = kept
             .par_iter()
             .map(|&(u, k)| {
+                let (u, k) = (u as usize, k as usize);
                 let it = view(u, k);
-                let m = &fitted[fold(u) as usize];
-                let p: Vec<f64> = learned
-                    .iter()
-                    .map(|&r| {
-                        let p = m.p_valid(r, &it);
-                        if it.label == 1 {
-                            p
-                        } else {
-                            1.0 - p
-                        }
-                    })
-                    .collect();
-                (u, k, p)
+                fitted[fold[u] as usize].p_valid_learned(&it).map(|p| {
+                    if it.label == 1 {
+                        p
+                    } else {
+                        1.0 - p
+                    }
+                })
             })
             .collect();
-        // Accuracy on the held-out premises (all premises when there is no train split).
-        let scored: Vec<&(usize, usize, Vec<f64>)> = judged
-            .iter()
-            .filter(|j| train.is_none() || held_out(j.0))
-            .collect();
-        // Per relation and reader: [right, all] on the scored items.
-        let mut tally = [[[0u64; 2]; 2]; 6];
-        for (u, k, p) in &scored {
-            let rel = cells[*u][*k].cell.relation.index();
-            for (r, &p) in p.iter().enumerate() {
-                tally[rel][r][0] += u64::from(p > 0.5);
-                tally[rel][r][1] += 1;
-            }
-        }
+        // Per split, relation and reader: [right, all] on the held-out premises (all premises
+        // when there is no train split). Integers, so the sums do not depend on the threads.
+        let by_split: Vec<[[[u64; 2]; 2]; 6]> = kept
+            .par_iter()
+            .zip(&judged)
+            .filter(|((u, _), _)| train.is_none() || held_out(*u as usize))
+            .fold(
+                || vec![[[[0u64; 2]; 2]; 6]; slots],
+                |mut t, (&(u, k), p)| {
+                    let rel = cells[u as usize][k as usize].cell.relation.index();
+                    let counts = &mut t[slot(u as usize)][rel];
+                    for (r, &p) in p.iter().enumerate() {
+                        counts[r][0] += u64::from(p > 0.5);
+                        counts[r][1] += 1;
+                    }
+                    t
+                },
+            )
+            .reduce(
+                || vec![[[[0u64; 2]; 2]; 6]; slots],
+                |mut a, b| {
+                    for (a, b) in a
+                        .iter_mut()
+                        .flatten()
+                        .flatten()
+                        .zip(b.iter().flatten().flatten())
+                    {
+                        a[0] += b[0];
+                        a[1] += b[1];
+                    }
+                    a
+                },
+            );
         let rate = |t: [u64; 2]| t[0] as f64 / t[1].max(1) as f64;
-        // Per reader: [right, all] over every relation (integers, so that the manifest reads back
-        // exactly when shards are merged).
+        // Per reader: [right, all] over every split and relation (integers, so that the
+        // manifest reads back exactly when shards are merged).
         let overall: Vec<[u64; 2]> = (0..learned.len())
             .map(|r| {
-                tally
+                by_split
                     .iter()
+                    .flatten()
                     .fold([0, 0], |a, t| [a[0] + t[r][0], a[1] + t[r][1]])
             })
             .collect();
         // Relations on which some reader beats chance in some held-out split: their
-        // confidently-right items go.
-        let mut by_split: BTreeMap<(Option<usize>, usize), [[u64; 2]; 2]> = BTreeMap::new();
-        for (u, k, p) in &scored {
-            let t = by_split
-                .entry((splits[*u], cells[*u][*k].cell.relation.index()))
-                .or_default();
-            for (r, &p) in p.iter().enumerate() {
-                t[r][0] += u64::from(p > 0.5);
-                t[r][1] += 1;
-            }
-        }
-        // Above chance by more than one standard error, and above [`CHANCE`]: small groups are
-        // not filtered for their noise, but none is left above [`CEILING`].
+        // confidently-right items go. Above chance by more than one standard error, and above
+        // [`CHANCE`]: small groups are not filtered for their noise, but none is left above
+        // [`CEILING`].
         let mut leaking = [false; 6];
-        for ((_, rel), t) in &by_split {
-            leaking[*rel] |= t.iter().any(|&rt| {
-                let noise = 0.5 / (rt[1].max(1) as f64).sqrt();
-                rate(rt) > (0.5 + noise).clamp(CHANCE, CEILING)
-            });
-        }
-        let mut dropped = 0;
-        for (u, k, p) in &judged {
-            if leaking[cells[*u][*k].cell.relation.index()] && p.iter().any(|&p| p >= CONFIDENT) {
-                allowed[*u][*k] = false;
-                dropped += 1;
+        for per_relation in &by_split {
+            for (rel, t) in per_relation.iter().enumerate() {
+                leaking[rel] |= t.iter().any(|&rt| {
+                    let noise = 0.5 / (rt[1].max(1) as f64).sqrt();
+                    rate(rt) > (0.5 + noise).clamp(CHANCE, CEILING)
+                });
             }
+        }
+        let dropped: Vec<usize> = kept
+            .par_iter()
+            .zip(&judged)
+            .filter(|((u, k), p)| {
+                leaking[cells[*u as usize][*k as usize].cell.relation.index()]
+                    && p.iter().any(|&p| p >= CONFIDENT)
+            })
+            .map(|((u, k), _)| matcher.offsets[*u as usize] + *k as usize)
+            .collect();
+        for &i in &dropped {
+            allowed[i] = false;
         }
         rounds.push(json!({
             "held_out": learned.iter().zip(&overall).map(|(&r, [right, all])| (READERS[r], json!({"right": right, "items": all}))).collect::<BTreeMap<_, _>>(),
             "kept_items": kept.len(),
-            "dropped": dropped,
+            "dropped": dropped.len(),
         }));
-        if dropped == 0 {
+        if dropped.is_empty() {
             break;
         }
         keep = matcher.keep(&allowed);
     }
+    let keep = matcher.marks(&keep);
     let record = matcher.record(&keep);
-    (keep, record, rounds)
+    (matcher.per_unit(&keep), record, rounds)
 }
 
 #[cfg(test)]
@@ -396,6 +521,184 @@ mod tests {
     fn bins_grow_geometrically() {
         let bins: Vec<u8> = [0, 1, 2, 3, 4, 5, 6, 8, 11, 12, 16].map(bin).to_vec();
         assert_eq!(bins, [0, 1, 3, 4, 5, 5, 6, 7, 7, 8, 9]);
+    }
+
+    use rand::{Rng, SeedableRng};
+
+    /// SplitMix64's finaliser: the tie-breaking hash of the tests.
+    fn splitmix(mut x: u64) -> u64 {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    }
+
+    fn test_hash(u: usize, k: usize) -> u64 {
+        splitmix(splitmix(u as u64) ^ k as u64)
+    }
+
+    /// Random units of items whose labels lean on the surface (so that the learned readers beat
+    /// chance and filtering runs several rounds), with a split per unit.
+    fn random_units(seed: u64, units: usize) -> (Vec<Vec<ItemCell>>, Vec<Option<usize>>) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut all = Vec::new();
+        let mut splits = Vec::new();
+        for _ in 0..units {
+            let variables = rng.random_range(4..8u32);
+            let statements = rng.random_range(3..12u32);
+            let items = rng.random_range(10..40);
+            let unit: Vec<ItemCell> = (0..items)
+                .map(|_| {
+                    let s = PairSurface {
+                        correlated: rng.random_bool(0.6),
+                        separated: rng.random_bool(0.3),
+                        mentions_x: rng.random_range(0..6),
+                        mentions_y: rng.random_range(0..6),
+                        mentions_both: rng.random_range(0..3),
+                        conditioned: rng.random_range(0..4),
+                        statements,
+                        variables,
+                    };
+                    let relation = Relation::ALL[rng.random_range(0..6)];
+                    let lean = 0.25 + 0.1 * f64::from(s.mentions_x.min(5))
+                        - 0.15 * f64::from(u8::from(s.separated));
+                    ItemCell {
+                        valid: rng.random_bool(lean.clamp(0.05, 0.95)),
+                        cell: Cell::of(relation, &s),
+                        surface: s,
+                    }
+                })
+                .collect();
+            all.push(unit);
+            let r: f64 = rng.random();
+            splits.push(Some(if r < 0.7 {
+                0
+            } else if r < 0.85 {
+                1
+            } else {
+                2
+            }));
+        }
+        (all, splits)
+    }
+
+    /// Matching as first written: per (split, cell) group, every item of each label, and the
+    /// `m` least by `(hash, unit, item)` of each, `m` the rarer label's count.
+    fn brute_force_matching(
+        units: &[Vec<ItemCell>],
+        splits: &[Option<usize>],
+        allowed: &[Vec<bool>],
+    ) -> Vec<Vec<bool>> {
+        // Per group and label: (hash, unit, item) of each allowed item.
+        type Pool = [Vec<(u64, usize, usize)>; 2];
+        let mut pools: BTreeMap<Group, Pool> = BTreeMap::new();
+        for (u, unit) in units.iter().enumerate() {
+            for (k, c) in unit.iter().enumerate() {
+                if allowed[u][k] {
+                    pools.entry((splits[u], c.cell)).or_default()[usize::from(c.valid)].push((
+                        test_hash(u, k),
+                        u,
+                        k,
+                    ));
+                }
+            }
+        }
+        let mut keep: Vec<Vec<bool>> = units.iter().map(|u| vec![false; u.len()]).collect();
+        for mut pool in pools.into_values() {
+            let m = pool[0].len().min(pool[1].len());
+            for side in &mut pool {
+                side.sort();
+                for &(_, u, k) in &side[..m] {
+                    keep[u][k] = true;
+                }
+            }
+        }
+        keep
+    }
+
+    #[test]
+    fn cell_keys_sort_as_cells() {
+        let (units, _) = random_units(3, 60);
+        let cells: Vec<Cell> = units.iter().flatten().map(|c| c.cell).collect();
+        for a in &cells[..200] {
+            for b in &cells {
+                assert_eq!(a.key().cmp(&b.key()), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn matching_agrees_with_brute_force() {
+        let (units, splits) = random_units(11, 200);
+        let views: Vec<&[ItemCell]> = units.iter().map(|u| u.as_slice()).collect();
+        let (keep, record) = matched_keep(&views, &splits, test_hash);
+        let all: Vec<Vec<bool>> = units.iter().map(|u| vec![true; u.len()]).collect();
+        assert_eq!(keep, brute_force_matching(&units, &splits, &all));
+        // The record: candidates and kept per cell, counted here from the items.
+        let mut expected: BTreeMap<Cell, [u64; 3]> = BTreeMap::new();
+        for (unit, keep) in units.iter().zip(&keep) {
+            for (c, &k) in unit.iter().zip(keep) {
+                let e = expected.entry(c.cell).or_default();
+                e[usize::from(c.valid)] += 1;
+                e[2] += u64::from(k && c.valid);
+            }
+        }
+        let listed: Vec<[u64; 3]> = Relation::ALL
+            .iter()
+            .flat_map(|r| record[r.as_str()].as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                let n = |a: &str, b: &str| c[a][b].as_u64().unwrap();
+                [
+                    n("candidates", "invalid"),
+                    n("candidates", "valid"),
+                    n("kept", "valid"),
+                ]
+            })
+            .collect();
+        assert_eq!(listed, expected.into_values().collect::<Vec<_>>());
+        // Matching a subset: the same rule on the allowed items only.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let allowed: Vec<Vec<bool>> = units
+            .iter()
+            .map(|u| u.iter().map(|_| rng.random_bool(0.7)).collect())
+            .collect();
+        let matcher = Matcher::new(&views, &splits, &test_hash);
+        let flat: Vec<bool> = allowed.iter().flatten().copied().collect();
+        let keep = matcher.per_unit(&matcher.marks(&matcher.keep(&flat)));
+        assert_eq!(keep, brute_force_matching(&units, &splits, &allowed));
+    }
+
+    #[test]
+    fn filtering_does_not_depend_on_the_threads() {
+        let (units, splits) = random_units(7, 400);
+        let views: Vec<&[ItemCell]> = units.iter().map(|u| u.as_slice()).collect();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| filtered_keep(&views, &splits, Some(0), test_hash))
+        };
+        let (keep, record, rounds) = run(1);
+        assert!(rounds.len() > 1, "filtering ran one round: {rounds:?}");
+        assert!(rounds[0]["dropped"].as_u64().unwrap() > 0);
+        for threads in [2, 4] {
+            let (k, c, r) = run(threads);
+            assert_eq!(k, keep, "{threads} threads");
+            assert_eq!(c, record, "{threads} threads");
+            assert_eq!(r, rounds, "{threads} threads");
+        }
+        // Whatever was filtered, the kept items are matched: as many valid as invalid per
+        // split and cell.
+        let mut balance: BTreeMap<(Option<usize>, Cell), i64> = BTreeMap::new();
+        for ((unit, keep), split) in units.iter().zip(&keep).zip(&splits) {
+            for (c, &k) in unit.iter().zip(keep) {
+                if k {
+                    *balance.entry((*split, c.cell)).or_default() += if c.valid { 1 } else { -1 };
+                }
+            }
+        }
+        assert!(balance.values().all(|&d| d == 0));
     }
 
     #[test]

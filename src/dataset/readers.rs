@@ -65,48 +65,39 @@ enum Tree {
 }
 
 impl Tree {
-    fn fit(rows: &mut [([f64; F], u8)], depth: usize) -> Tree {
-        let n = rows.len();
-        let valid = rows.iter().filter(|r| r.1 == 1).count();
-        let share = if n == 0 { 0.5 } else { valid as f64 / n as f64 };
-        if depth == 0 || valid == 0 || valid == n || n < 2 * MIN_LEAF {
-            return Tree::Leaf(share);
+    /// CART on `rows`: at each node the split (feature, then threshold, ascending) of least Gini
+    /// impurity, thresholds halfway between neighbouring values.
+    fn fit(rows: &[([f64; F], u8)], depth: usize) -> Tree {
+        // The distinct values of each feature, ascending, and each row's rank among them: a
+        // node then finds its best split by counting, with no sorting. (Features are counts:
+        // few distinct values.)
+        let mut values: Vec<Vec<f64>> = vec![Vec::new(); F];
+        // (`+ 0.0` makes -0 and 0 one value, as `<` sees them.)
+        for (x, _) in rows {
+            for (f, v) in values.iter_mut().enumerate() {
+                if let Err(at) = v.binary_search_by(|a| a.total_cmp(&(x[f] + 0.0))) {
+                    v.insert(at, x[f] + 0.0);
+                }
+            }
         }
-        let gini = |v: usize, t: usize| {
-            let p = v as f64 / t as f64;
-            t as f64 * 2.0 * p * (1.0 - p)
+        let ranks: Vec<[u32; F]> = rows
+            .iter()
+            .map(|(x, _)| {
+                std::array::from_fn(|f| {
+                    values[f]
+                        .binary_search_by(|a| a.total_cmp(&(x[f] + 0.0)))
+                        .expect("a listed value") as u32
+                })
+            })
+            .collect();
+        let mut fitter = TreeFitter {
+            rows,
+            values: &values,
+            ranks: &ranks,
+            counts: Vec::new(),
         };
-        let parent = gini(valid, n);
-        // (impurity, feature, threshold)
-        let mut best: Option<(f64, usize, f64)> = None;
-        for f in 0..F {
-            rows.sort_unstable_by(|a, b| a.0[f].total_cmp(&b.0[f]));
-            let mut v_below = 0;
-            for i in 0..n - 1 {
-                v_below += usize::from(rows[i].1);
-                let (lo, hi) = (rows[i].0[f], rows[i + 1].0[f]);
-                if lo == hi || i + 1 < MIN_LEAF || n - i - 1 < MIN_LEAF {
-                    continue;
-                }
-                let impurity = gini(v_below, i + 1) + gini(valid - v_below, n - i - 1);
-                if best.is_none_or(|b| impurity < b.0 - 1e-12) {
-                    best = Some((impurity, f, (lo + hi) / 2.0));
-                }
-            }
-        }
-        match best {
-            Some((impurity, feature, threshold)) if impurity < parent - 1e-9 => {
-                let split = partition(rows, |r| r.0[feature] < threshold);
-                let (below, above) = rows.split_at_mut(split);
-                Tree::Split {
-                    feature,
-                    threshold,
-                    below: Box::new(Tree::fit(below, depth - 1)),
-                    above: Box::new(Tree::fit(above, depth - 1)),
-                }
-            }
-            _ => Tree::Leaf(share),
-        }
+        let mut at: Vec<u32> = (0..rows.len() as u32).collect();
+        fitter.grow(&mut at, depth)
     }
 
     fn p_valid(&self, x: &[f64; F]) -> f64 {
@@ -126,6 +117,78 @@ impl Tree {
             }
         }
     }
+}
+
+/// The training rows of a tree with each feature's distinct values and each row's ranks.
+struct TreeFitter<'a> {
+    rows: &'a [([f64; F], u8)],
+    values: &'a [Vec<f64>],
+    ranks: &'a [[u32; F]],
+    /// Per rank: [rows, valid rows] of the node being split (reused).
+    counts: Vec<[usize; 2]>,
+}
+
+impl TreeFitter<'_> {
+    /// The tree of the rows `at` (indices into `rows`; reordered).
+    fn grow(&mut self, at: &mut [u32], depth: usize) -> Tree {
+        let n = at.len();
+        let valid = at.iter().filter(|&&i| self.rows[i as usize].1 == 1).count();
+        let share = if n == 0 { 0.5 } else { valid as f64 / n as f64 };
+        if depth == 0 || valid == 0 || valid == n || n < 2 * MIN_LEAF {
+            return Tree::Leaf(share);
+        }
+        let parent = gini(valid, n);
+        // (impurity, feature, threshold)
+        let mut best: Option<(f64, usize, f64)> = None;
+        for f in 0..F {
+            let values = &self.values[f];
+            self.counts.clear();
+            self.counts.resize(values.len(), [0, 0]);
+            for &i in at.iter() {
+                let c = &mut self.counts[self.ranks[i as usize][f] as usize];
+                c[0] += 1;
+                c[1] += usize::from(self.rows[i as usize].1);
+            }
+            // Candidate thresholds lie between neighbouring values present in the node.
+            let (mut below, mut v_below) = (0, 0);
+            let mut last: Option<usize> = None;
+            for (r, &[rows, v]) in self.counts.iter().enumerate() {
+                if rows == 0 {
+                    continue;
+                }
+                if let Some(lo) = last {
+                    if below >= MIN_LEAF && n - below >= MIN_LEAF {
+                        let impurity = gini(v_below, below) + gini(valid - v_below, n - below);
+                        if best.is_none_or(|b| impurity < b.0 - 1e-12) {
+                            best = Some((impurity, f, (values[lo] + values[r]) / 2.0));
+                        }
+                    }
+                }
+                below += rows;
+                v_below += v;
+                last = Some(r);
+            }
+        }
+        match best {
+            Some((impurity, feature, threshold)) if impurity < parent - 1e-9 => {
+                let split = partition(at, |&i| self.rows[i as usize].0[feature] < threshold);
+                let (below, above) = at.split_at_mut(split);
+                Tree::Split {
+                    feature,
+                    threshold,
+                    below: Box::new(self.grow(below, depth - 1)),
+                    above: Box::new(self.grow(above, depth - 1)),
+                }
+            }
+            _ => Tree::Leaf(share),
+        }
+    }
+}
+
+/// Gini impurity of `t` rows of which `v` are valid, times `t`.
+fn gini(v: usize, t: usize) -> f64 {
+    let p = v as f64 / t as f64;
+    t as f64 * 2.0 * p * (1.0 - p)
 }
 
 /// Moves the rows where `pred` holds to the front; returns how many there are.
@@ -176,12 +239,13 @@ impl Logistic {
             scale,
             w: [0.0; F + 1],
         };
+        // The standardised inputs, computed once for every Newton step.
+        let inputs: Vec<[f64; F + 1]> = rows.iter().map(|(x, _)| model.inputs(x)).collect();
         for _ in 0..50 {
             let mut grad = [0.0; F + 1];
             let mut hess = [[0.0; F + 1]; F + 1];
-            for (x, y) in rows {
-                let z = model.inputs(x);
-                let p = model.p(&z);
+            for (z, (_, y)) in inputs.iter().zip(rows) {
+                let p = model.p(z);
                 let r = f64::from(*y) - p;
                 let w = (p * (1.0 - p)).max(1e-9);
                 for i in 0..=F {
@@ -275,14 +339,15 @@ impl Fitted {
         use rayon::prelude::*;
         let fitted: Vec<(f64, Tree, Logistic)> = rows
             .into_par_iter()
-            .map(|mut r| {
+            .map(|r| {
                 let prior = if r.is_empty() {
                     0.5
                 } else {
                     r.iter().filter(|x| x.1 == 1).count() as f64 / r.len() as f64
                 };
-                let logistic = Logistic::fit(&r);
-                (prior, Tree::fit(&mut r, TREE_DEPTH), logistic)
+                let (tree, logistic) =
+                    rayon::join(|| Tree::fit(&r, TREE_DEPTH), || Logistic::fit(&r));
+                (prior, tree, logistic)
             })
             .collect();
         let mut prior = [0.5; 6];
@@ -316,6 +381,14 @@ impl Fitted {
             "logistic" => self.logistic[r].p_valid(&s.features()),
             other => unreachable!("unknown reader {other}"),
         }
+    }
+
+    /// What the learned readers (`tree`, then `logistic`) give `item` as its probability of
+    /// "valid": [`Fitted::p_valid`] of both, the features computed once.
+    pub fn p_valid_learned(&self, item: &ReaderItem) -> [f64; 2] {
+        let r = item.relation.index();
+        let x = item.surface.features();
+        [self.tree[r].p_valid(&x), self.logistic[r].p_valid(&x)]
     }
 
     /// The answer of reader `reader` for `item` (1 = valid); a tie counts as valid.
@@ -363,6 +436,106 @@ mod tests {
         let valid = train.iter().filter(|i| i.label == 1).count() as f64;
         let p = fitted.p_valid(0, &train[0]);
         assert!((p - valid / 200.0).abs() < 1e-12, "{p}");
+    }
+
+    /// Random rows of small integer features whose labels lean on features 2 and 6.
+    fn random_rows(seed: u64, n: usize) -> Vec<([f64; F], u8)> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| {
+                let x: [f64; F] = std::array::from_fn(|f| {
+                    f64::from(rng.random_range(0..[2, 2, 7, 5, 3, 4, 9, 3][f]))
+                });
+                let lean = 0.2 + 0.08 * x[2] - 0.05 * x[6] + 0.2 * x[0];
+                (x, u8::from(rng.random_bool(lean.clamp(0.05, 0.95))))
+            })
+            .collect()
+    }
+
+    /// CART by brute force: every feature, every midpoint between neighbouring distinct values,
+    /// both sides counted afresh; the least impurity wins, the first in (feature, threshold)
+    /// order on a tie (within 1e-12).
+    fn brute_force_tree(rows: &[([f64; F], u8)], depth: usize) -> Tree {
+        let n = rows.len();
+        let valid = rows.iter().filter(|r| r.1 == 1).count();
+        let share = if n == 0 { 0.5 } else { valid as f64 / n as f64 };
+        let pure = valid == 0 || valid == n;
+        if pure || depth == 0 || n < 2 * MIN_LEAF {
+            return Tree::Leaf(share);
+        }
+        let mut best: Option<(f64, usize, f64)> = None;
+        for f in 0..F {
+            let mut values: Vec<f64> = rows.iter().map(|r| r.0[f]).collect();
+            values.sort_by(f64::total_cmp);
+            values.dedup();
+            for pair in values.windows(2) {
+                let t = (pair[0] + pair[1]) / 2.0;
+                let below: Vec<&([f64; F], u8)> = rows.iter().filter(|r| r.0[f] < t).collect();
+                let v_below = below.iter().filter(|r| r.1 == 1).count();
+                if below.len() < MIN_LEAF || n - below.len() < MIN_LEAF {
+                    continue;
+                }
+                let impurity = gini(v_below, below.len()) + gini(valid - v_below, n - below.len());
+                if best.is_none_or(|b| impurity < b.0 - 1e-12) {
+                    best = Some((impurity, f, t));
+                }
+            }
+        }
+        match best {
+            Some((impurity, feature, threshold)) if impurity < gini(valid, n) - 1e-9 => {
+                let (below, above): (Vec<_>, Vec<_>) =
+                    rows.iter().partition(|r| r.0[feature] < threshold);
+                Tree::Split {
+                    feature,
+                    threshold,
+                    below: Box::new(brute_force_tree(&below, depth - 1)),
+                    above: Box::new(brute_force_tree(&above, depth - 1)),
+                }
+            }
+            _ => Tree::Leaf(share),
+        }
+    }
+
+    #[test]
+    fn tree_agrees_with_brute_force() {
+        for seed in 0..40 {
+            let rows = random_rows(seed, 20 + 15 * seed as usize);
+            for depth in [1, TREE_DEPTH, 5] {
+                let fast = format!("{:?}", Tree::fit(&rows, depth));
+                assert_eq!(
+                    fast,
+                    format!("{:?}", brute_force_tree(&rows, depth)),
+                    "seed {seed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn logistic_reaches_the_penalised_optimum() {
+        // At the fit, the gradient of the ridge-penalised log-likelihood (computed here on the
+        // standardised inputs) vanishes.
+        for seed in 0..10 {
+            let rows = random_rows(100 + seed, 300);
+            let m = Logistic::fit(&rows);
+            let mut grad = [0.0; F + 1];
+            for (x, y) in &rows {
+                let mut z = [1.0; F + 1];
+                for f in 0..F {
+                    z[f + 1] = (x[f] - m.mean[f]) / m.scale[f];
+                }
+                let t: f64 = (0..=F).map(|i| z[i] * m.w[i]).sum();
+                let p = 1.0 / (1.0 + (-t).exp());
+                for i in 0..=F {
+                    grad[i] += (f64::from(*y) - p) * z[i];
+                }
+            }
+            for i in 1..=F {
+                grad[i] -= RIDGE * m.w[i];
+            }
+            assert!(grad.iter().all(|g| g.abs() < 1e-6), "seed {seed}: {grad:?}");
+        }
     }
 
     #[test]
