@@ -434,7 +434,8 @@ fn assign_splits(config: &Config, units: usize) -> Vec<Option<usize>> {
     out
 }
 
-/// Text of one unit's items for each output file, and what they count.
+/// Text of a chunk of units' items for each output file, and what they count; cleared and
+/// reused for chunk after chunk, so that its buffers are allocated once.
 #[derive(Default)]
 struct Rendered {
     /// Only CSV is written (`--format csv`): file 0 is the CSV.
@@ -442,6 +443,8 @@ struct Rendered {
     jsonl: String,
     csv: String,
     items: usize,
+    /// Items of each unit, in order.
+    unit_items: Vec<usize>,
     by_relation: BTreeMap<&'static str, [usize; 2]>,
     by_label3: BTreeMap<&'static str, usize>,
 }
@@ -473,12 +476,26 @@ fn edges_json(dag: &Dag, names: &[String]) -> String {
     out
 }
 
+/// Appends the items of `unit` to `out`.
 fn render_unit(
     config: &Config,
     unit: &Unit,
     split: Option<&str>,
     keep: Option<&[bool]>,
-) -> Rendered {
+    out: &mut Rendered,
+) {
+    let before = out.items;
+    render_items(config, unit, split, keep, out);
+    out.unit_items.push(out.items - before);
+}
+
+fn render_items(
+    config: &Config,
+    unit: &Unit,
+    split: Option<&str>,
+    keep: Option<&[bool]>,
+    out: &mut Rendered,
+) {
     let n = unit.n;
     let named = name_unit(config, unit);
     let mut premise = premise_of(config, unit, &named);
@@ -495,10 +512,7 @@ fn render_unit(
     let premise_id = format!("n{n}-p{:05}", unit.id_in_n);
     let graph_json = edges_json(&named.dag, names);
     if config.task == Task::Graph {
-        let mut out = Rendered {
-            items: 1,
-            ..Default::default()
-        };
+        out.items += 1;
         super::graph_task::write_jsonl(
             &mut out.jsonl,
             &super::graph_task::GraphRecord {
@@ -512,7 +526,7 @@ fn render_unit(
                 premise_form: premise.form.as_str(),
             },
         );
-        return out;
+        return;
     }
     let table = label_table(unit, &named);
     let variant_json = format!(
@@ -548,10 +562,6 @@ fn render_unit(
             .entry(m)
             .or_insert_with(|| edges_json(&table.members[m as usize], names))
             .clone()
-    };
-    let mut out = Rendered {
-        csv_only: config.format == Format::Csv,
-        ..Default::default()
     };
     let mut k = 0;
     let mut item_index = 0;
@@ -629,7 +639,6 @@ fn render_unit(
             k += 1;
         }
     }
-    out
 }
 
 impl parts::Rendering for Rendered {
@@ -642,6 +651,14 @@ impl parts::Rendering for Rendered {
     }
     fn items(&self) -> usize {
         self.items
+    }
+    fn clear(&mut self) {
+        self.jsonl.clear();
+        self.csv.clear();
+        self.items = 0;
+        self.unit_items.clear();
+        self.by_relation.clear();
+        self.by_label3.clear();
     }
 }
 
@@ -657,15 +674,18 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, n: usize, split: &str, r: &Rendered) {
+    /// Adds a rendered chunk of `units` (their N and split name).
+    fn add<'a>(&mut self, units: impl IntoIterator<Item = (usize, &'a str)>, r: &Rendered) {
         self.items += r.items;
-        // A premise counts where it has items (balancing or --depth may drop all of them).
-        for e in [
-            self.by_n.entry(n.to_string()).or_default(),
-            self.by_split.entry(split.to_string()).or_default(),
-        ] {
-            e[0] += usize::from(r.items > 0);
-            e[1] += r.items;
+        for ((n, split), &items) in units.into_iter().zip(&r.unit_items) {
+            // A premise counts where it has items (balancing or --depth may drop all of them).
+            for e in [
+                self.by_n.entry(n.to_string()).or_default(),
+                self.by_split.entry(split.to_string()).or_default(),
+            ] {
+                e[0] += usize::from(items > 0);
+                e[1] += items;
+            }
         }
         for (rel, counts) in &r.by_relation {
             let e = self.by_relation.entry(rel).or_default();
@@ -850,20 +870,27 @@ pub fn generate(
     let written = parts::write(
         out_dir,
         &pieces,
-        |i| {
-            let split = splits[i].map(|s| split_names[s].as_str());
-            render_unit(
-                config,
-                &units[i],
-                split,
-                keep.as_ref().map(|k| k[i].as_slice()),
-            )
+        |chunk, out: &mut Rendered| {
+            out.csv_only = config.format == Format::Csv;
+            for &i in chunk {
+                let split = splits[i].map(|s| split_names[s].as_str());
+                render_unit(
+                    config,
+                    &units[i],
+                    split,
+                    keep.as_ref().map(|k| k[i].as_slice()),
+                    out,
+                );
+            }
         },
         |chunk, rendered| {
             let mut t = Tally::default();
-            for (&i, r) in chunk.iter().zip(rendered) {
-                t.add(units[i].n, &split_names[splits[i].unwrap_or(0)], r);
-            }
+            t.add(
+                chunk
+                    .iter()
+                    .map(|&i| (units[i].n, split_names[splits[i].unwrap_or(0)].as_str())),
+                rendered,
+            );
             // Counted and reported under one lock, so that progress only goes forward.
             let mut all = tally.lock().expect("tally");
             all.merge(t);

@@ -73,11 +73,14 @@ pub fn cut(items: impl IntoIterator<Item = usize>, max: usize) -> (Vec<usize>, u
     (part_of, part + 1)
 }
 
-/// What a chunk of premises renders to: the text of each output file, and its item count.
-pub trait Rendering {
+/// What a chunk of premises renders to: the text of each output file, and its item count. A
+/// rendering is a buffer, cleared and used again for a later chunk once written.
+pub trait Rendering: Default {
     /// The text for file `k` of the piece (in [`Piece::files`] order).
     fn text(&self, k: usize) -> &str;
     fn items(&self) -> usize;
+    /// Empties it for the next chunk, keeping its memory.
+    fn clear(&mut self);
 }
 
 /// One piece of a file: the whole file, or (in a shard) the premises of it this shard holds.
@@ -118,7 +121,7 @@ struct Open {
 /// is writing it.
 struct Sink<R> {
     next: usize,
-    waiting: BTreeMap<usize, Arc<Vec<R>>>,
+    waiting: BTreeMap<usize, Arc<R>>,
     writing: bool,
     open: Option<Open>,
     done: Option<Written>,
@@ -128,16 +131,17 @@ struct Sink<R> {
 /// than render another when this many are waiting (one file written by many threads).
 const WAITING_PER_THREAD: usize = 2;
 
-/// Writes every piece into `dir`: `render` makes a premise's text (on any thread); `rendered`
-/// is called with each chunk's premises and renderings before they are written (to count them).
+/// Writes every piece into `dir`: `render` writes a chunk of premises' text into an empty
+/// rendering (on any thread); `rendered` is called with each chunk's premises and rendering
+/// before it is written (to count them).
 /// Every file of every piece is a stream of its own, written and hashed in chunk order by
 /// whichever thread holds its next chunk. Returns each piece's files, finished but not in place
 /// (see [`commit`]); on an error every file is removed.
 pub fn write<R: Rendering + Send + Sync>(
     dir: &Path,
     pieces: &[Piece],
-    render: impl Fn(usize) -> R + Sync,
-    rendered: impl Fn(&[usize], &[R]) + Sync,
+    render: impl Fn(&[usize], &mut R) + Sync,
+    rendered: impl Fn(&[usize], &R) + Sync,
 ) -> Result<Vec<Vec<Written>>> {
     let threads = rayon::current_num_threads().max(1);
     // Dispatch order: chunks of a window of pieces in turn, so that threads mostly work on
@@ -210,7 +214,9 @@ pub fn write<R: Rendering + Send + Sync>(
     let limit = WAITING_PER_THREAD * threads;
     // Hands chunk `c` of piece `p` to its file `k`; writes it, and every chunk it unblocks,
     // unless another thread is writing that file (which then writes it).
-    let deliver = |p: usize, k: usize, c: usize, chunk: Arc<Vec<R>>| -> Result<()> {
+    // Renderings written by every file they go to, for reuse.
+    let spare: Mutex<Vec<R>> = Mutex::new(Vec::new());
+    let deliver = |p: usize, k: usize, c: usize, chunk: Arc<R>| -> Result<()> {
         let at = first[p] + k;
         let mut sink = sinks[at].lock().expect("sink");
         sink.waiting.insert(c, chunk);
@@ -237,14 +243,16 @@ pub fn write<R: Rendering + Send + Sync>(
                 None => open(p, k)?,
             };
             for chunk in ready {
-                for r in chunk.iter() {
-                    let text = r.text(k);
-                    f.hash.update(text.as_bytes());
-                    f.bytes += text.len() as u64;
-                    f.items += r.items();
-                    f.file.write_all(text.as_bytes()).map_err(|e| {
-                        Error::writing(dir.join(&pieces[p].files[k].0).display(), e)
-                    })?;
+                let text = chunk.text(k);
+                f.hash.update(text.as_bytes());
+                f.bytes += text.len() as u64;
+                f.items += chunk.items();
+                f.file
+                    .write_all(text.as_bytes())
+                    .map_err(|e| Error::writing(dir.join(&pieces[p].files[k].0).display(), e))?;
+                if let Ok(mut r) = Arc::try_unwrap(chunk) {
+                    r.clear();
+                    spare.lock().expect("spare").push(r);
                 }
             }
             *waiting.lock().expect("count") -= count;
@@ -273,7 +281,8 @@ pub fn write<R: Rendering + Send + Sync>(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(p, c)) = order.get(i) else { return };
                 let units = &pieces[p].chunks[c];
-                let chunk: Vec<R> = units.iter().map(|&u| render(u)).collect();
+                let mut chunk = spare.lock().expect("spare").pop().unwrap_or_default();
+                render(units, &mut chunk);
                 rendered(units, &chunk);
                 let chunk = Arc::new(chunk);
                 for k in 0..pieces[p].files.len() {
@@ -328,7 +337,8 @@ mod tests {
         assert_eq!(parse("noext"), None);
     }
 
-    struct Text(String, String);
+    #[derive(Default)]
+    struct Text(String, String, usize);
     impl Rendering for Text {
         fn text(&self, k: usize) -> &str {
             if k == 0 {
@@ -338,7 +348,12 @@ mod tests {
             }
         }
         fn items(&self) -> usize {
-            1
+            self.2
+        }
+        fn clear(&mut self) {
+            self.0.clear();
+            self.1.clear();
+            self.2 = 0;
         }
     }
 
@@ -373,10 +388,16 @@ mod tests {
                 write(
                     &dir,
                     &pieces,
-                    |u| {
-                        // Uneven work, so that threads finish out of order.
-                        std::thread::sleep(std::time::Duration::from_micros((u % 3) as u64 * 200));
-                        Text(format!("{u}\n"), format!("<{u}>\n"))
+                    |units, out: &mut Text| {
+                        for u in units {
+                            // Uneven work, so that threads finish out of order.
+                            std::thread::sleep(std::time::Duration::from_micros(
+                                (u % 3) as u64 * 200,
+                            ));
+                            out.0 += &format!("{u}\n");
+                            out.1 += &format!("<{u}>\n");
+                            out.2 += 1;
+                        }
                     },
                     |_, _| {},
                 )
