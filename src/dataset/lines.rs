@@ -1,6 +1,7 @@
 //! Reading JSON-lines files fast on every core: a file is cut into byte ranges, each range is
 //! read (a positioned read), checked as UTF-8, line-counted and split into lines on the rayon
-//! pool, a window of a few ranges per thread at a time, so memory holds the window, not the file.
+//! pool, a window of a few ranges per thread at a time (the next window read while the caller
+//! works on this one), so memory holds two windows, not the file.
 //! Line numbers come from a prefix sum of the ranges' line counts, so batches, numbers and errors
 //! are the same as a sequential read's whatever the number of threads.
 
@@ -10,7 +11,7 @@ use std::path::Path;
 
 /// Bytes per range. A range owns the lines that start in it (a line longer than a range is read
 /// whole by the range it starts in).
-const RANGE: usize = 2 << 20;
+const RANGE: usize = 1 << 20;
 
 /// Ranges read at once per thread: enough that uneven ranges even out, few enough that memory
 /// stays a few ranges per thread.
@@ -39,7 +40,9 @@ struct Range {
     bad: Option<usize>,
 }
 
-/// [`for_each_line_batch`] with ranges of `range` bytes, `window` ranges at a time.
+/// [`for_each_line_batch`] with ranges of `range` bytes, `window` ranges at a time. While `f`
+/// works on one window the next is read by a task on the pool, so threads that `f` leaves idle
+/// (at the end of a parallel loop, or in its serial part) read ahead; memory holds two windows.
 fn for_each_line_batch_in(
     path: &Path,
     source: &Source,
@@ -53,13 +56,13 @@ fn for_each_line_batch_in(
         .map_err(|e| Error::reading(path.display(), e))?
         .len();
     let (range, window) = (range.max(1) as u64, window.max(1));
-    let mut bufs: Vec<Vec<u8>> = vec![Vec::new(); window];
-    // Lines before the current window.
-    let mut before = 0usize;
-    let mut start = 0u64;
-    while start < len {
+    // Reads the window of ranges from `start` into `bufs`, every range on its own task.
+    let read_window = |start: u64, bufs: &mut Vec<Vec<u8>>| -> Result<Vec<Range>> {
         let count = (len - start).div_ceil(range).min(window as u64) as usize;
-        let ranges: Vec<Range> = bufs[..count]
+        if bufs.len() < count {
+            bufs.resize_with(count, Vec::new);
+        }
+        bufs[..count]
             .par_iter_mut()
             .enumerate()
             .map(|(k, buf)| {
@@ -67,49 +70,85 @@ fn for_each_line_batch_in(
                 read_range(&file, lo, (lo + range).min(len), buf)
                     .map_err(|e| Error::reading(path.display(), e))
             })
-            .collect::<Result<_>>()?;
-        start += count as u64 * range;
-        // Where each range's lines start in the batch; a range with a bad line ends the file.
-        let stop = ranges
-            .iter()
-            .position(|r| r.bad.is_some())
-            .map_or(count, |k| k + 1);
-        let mut firsts = Vec::with_capacity(stop);
-        let mut total = 0;
-        for r in &ranges[..stop] {
-            firsts.push(total);
-            total += r.lines;
-        }
-        let mut batch: Vec<(usize, &str)> = vec![(0, ""); total];
-        let mut slots: Vec<&mut [(usize, &str)]> = Vec::with_capacity(stop);
-        let mut rest = &mut batch[..];
-        for r in &ranges[..stop] {
-            let (slot, tail) = rest.split_at_mut(r.lines);
-            slots.push(slot);
-            rest = tail;
-        }
-        slots
-            .into_par_iter()
-            .zip(&bufs[..stop])
-            .zip(&ranges[..stop])
-            .zip(&firsts)
-            .for_each(|(((slot, buf), r), &first)| {
-                // Checked when the range was read.
-                let text = std::str::from_utf8(&buf[r.begin..r.end]).unwrap_or_default();
-                for (k, (s, line)) in slot.iter_mut().zip(text.lines()).enumerate() {
-                    *s = (before + first + k + 1, line);
-                }
-            });
-        if !batch.is_empty() {
-            f(&batch)?;
-        }
-        if let Some(k) = ranges[..stop].iter().position(|r| r.bad.is_some()) {
-            let line = before + firsts[k] + ranges[k].bad.unwrap_or_default() + 1;
-            return Err(Error::input(source, line, None, "not valid UTF-8"));
-        }
-        before += total;
+            .collect()
+    };
+    if len == 0 {
+        return Ok(());
     }
-    Ok(())
+    let (mut bufs, mut spare) = (Vec::new(), Vec::new());
+    let mut ranges = read_window(0, &mut bufs)?;
+    // Lines before the current window, and where it starts.
+    let (mut before, mut start) = (0usize, 0u64);
+    loop {
+        let next_start = start + window as u64 * range;
+        let mut next = None;
+        let delivered = rayon::in_place_scope(|scope| {
+            if next_start < len {
+                let (next, spare, read_window) = (&mut next, &mut spare, &read_window);
+                scope.spawn(move |_| *next = Some(read_window(next_start, spare)));
+            }
+            deliver(&bufs, &ranges, before, source, &mut f)
+        });
+        before += delivered?;
+        match next {
+            None => return Ok(()),
+            Some(read) => ranges = read?,
+        }
+        std::mem::swap(&mut bufs, &mut spare);
+        start = next_start;
+    }
+}
+
+/// Hands the lines of one window of `ranges` (read into `bufs`) to `f` as one batch, numbered
+/// after the `before` lines of the windows before; returns how many lines it held. A range with
+/// a line that is not UTF-8 ends the file: the lines before that line are handed over, then the
+/// error names it.
+fn deliver(
+    bufs: &[Vec<u8>],
+    ranges: &[Range],
+    before: usize,
+    source: &Source,
+    f: &mut impl FnMut(&[(usize, &str)]) -> Result<()>,
+) -> Result<usize> {
+    let stop = ranges
+        .iter()
+        .position(|r| r.bad.is_some())
+        .map_or(ranges.len(), |k| k + 1);
+    // Where each range's lines start in the batch.
+    let mut firsts = Vec::with_capacity(stop);
+    let mut total = 0;
+    for r in &ranges[..stop] {
+        firsts.push(total);
+        total += r.lines;
+    }
+    let mut batch: Vec<(usize, &str)> = vec![(0, ""); total];
+    let mut slots: Vec<&mut [(usize, &str)]> = Vec::with_capacity(stop);
+    let mut rest = &mut batch[..];
+    for r in &ranges[..stop] {
+        let (slot, tail) = rest.split_at_mut(r.lines);
+        slots.push(slot);
+        rest = tail;
+    }
+    slots
+        .into_par_iter()
+        .zip(&bufs[..stop])
+        .zip(&ranges[..stop])
+        .zip(&firsts)
+        .for_each(|(((slot, buf), r), &first)| {
+            // Checked when the range was read.
+            let text = std::str::from_utf8(&buf[r.begin..r.end]).unwrap_or_default();
+            for (k, (s, line)) in slot.iter_mut().zip(text.lines()).enumerate() {
+                *s = (before + first + k + 1, line);
+            }
+        });
+    if !batch.is_empty() {
+        f(&batch)?;
+    }
+    if let Some(k) = ranges[..stop].iter().position(|r| r.bad.is_some()) {
+        let line = before + firsts[k] + ranges[k].bad.unwrap_or_default() + 1;
+        return Err(Error::input(source, line, None, "not valid UTF-8"));
+    }
+    Ok(total)
 }
 
 /// Reads into `buf` the lines that start in the byte range `lo..hi` of `file` (each whole, up to
