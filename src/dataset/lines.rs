@@ -51,10 +51,14 @@ fn for_each_line_batch_in(
     mut f: impl FnMut(&[(usize, &str)]) -> Result<()>,
 ) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
-    let len = file
+    let metadata = file
         .metadata()
-        .map_err(|e| Error::reading(path.display(), e))?
-        .len();
+        .map_err(|e| Error::reading(path.display(), e))?;
+    if !metadata.is_file() {
+        // A pipe or a device: no positions to read from, so one reader in order.
+        return for_each_line_batch_streamed(file, path, source, range * window, f);
+    }
+    let len = metadata.len();
     let (range, window) = (range.max(1) as u64, window.max(1));
     // Reads the window of ranges from `start` into `bufs`, every range on its own task.
     let read_window = |start: u64, bufs: &mut Vec<Vec<u8>>| -> Result<Vec<Range>> {
@@ -96,6 +100,42 @@ fn for_each_line_batch_in(
         }
         std::mem::swap(&mut bufs, &mut spare);
         start = next_start;
+    }
+}
+
+/// [`for_each_line_batch`] for what is not a regular file (a pipe, `/dev/stdin`): blocks of
+/// about `block` bytes of whole lines read in order, each split on the pool.
+fn for_each_line_batch_streamed(
+    mut file: std::fs::File,
+    path: &Path,
+    source: &Source,
+    block: usize,
+    mut f: impl FnMut(&[(usize, &str)]) -> Result<()>,
+) -> Result<()> {
+    use std::io::Read;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut before = 0;
+    loop {
+        // Fill up to a block past what is carried from the last read.
+        let carried = buf.len();
+        let read = (&mut file)
+            .take(block.max(1) as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::reading(path.display(), e))?;
+        let end = if read == 0 {
+            buf.len()
+        } else {
+            match memchr_last(b'\n', &buf[carried..]) {
+                Some(i) => carried + i + 1,
+                None => continue,
+            }
+        };
+        let range = checked(&buf, 0, end);
+        before += deliver(std::slice::from_ref(&buf), &[range], before, source, &mut f)?;
+        if read == 0 {
+            return Ok(());
+        }
+        buf.drain(..end);
     }
 }
 
@@ -187,7 +227,12 @@ fn read_range(file: &std::fs::File, lo: u64, hi: u64, buf: &mut Vec<u8>) -> std:
             step = (step * 2).min(RANGE);
         }
     }
-    let mut end = filled;
+    Ok(checked(buf, begin, filled))
+}
+
+/// The range of whole lines `buf[begin..end]`, checked as UTF-8 and counted: a line that is not
+/// UTF-8 ends it.
+fn checked(buf: &[u8], begin: usize, mut end: usize) -> Range {
     let mut bad = None;
     if let Err(e) = std::str::from_utf8(&buf[begin..end]) {
         let valid = begin + e.valid_up_to();
@@ -199,12 +244,12 @@ fn read_range(file: &std::fs::File, lo: u64, hi: u64, buf: &mut Vec<u8>) -> std:
     }
     let owned = &buf[begin..end];
     let lines = count_newlines(owned) + usize::from(owned.last().is_some_and(|&b| b != b'\n'));
-    Ok(Range {
+    Range {
         begin,
         end,
         lines,
         bad,
-    })
+    }
 }
 
 /// Reads up to `n` bytes of `file` from `offset` into `buf[at..]` (growing `buf` when short;
@@ -235,6 +280,11 @@ fn read_at(
 /// The position of the first `byte` in `bytes`.
 fn memchr(byte: u8, bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == byte)
+}
+
+/// The position of the last `byte` in `bytes`.
+fn memchr_last(byte: u8, bytes: &[u8]) -> Option<usize> {
+    bytes.iter().rposition(|&b| b == byte)
 }
 
 /// The number of newlines in `bytes`, counted in blocks a compiler turns into vector code.
@@ -469,6 +519,50 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(&format!(":{line}: not valid UTF-8")), "{err}");
+    }
+
+    /// A pipe has no positions to read from: it is read in order, with the same lines and
+    /// numbers (here in blocks smaller than its lines, so lines span reads).
+    #[test]
+    fn a_pipe_is_read_in_order() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let mut bytes = Vec::new();
+        for n in 0..2000 {
+            bytes.extend_from_slice(format!("{n} {}", "é".repeat(n % 50)).as_bytes());
+            bytes.extend_from_slice(if n % 3 == 0 { b"\r\n" } else { b"\n" });
+        }
+        bytes.extend_from_slice(b"last");
+        for bad_at in [None, Some(bytes.len() / 2)] {
+            let mut bytes = bytes.clone();
+            if let Some(at) = bad_at {
+                bytes[at] = 0xff;
+            }
+            let (reader, mut writer) = std::io::pipe().unwrap();
+            let path = std::path::PathBuf::from(format!("/proc/self/fd/{}", reader.as_raw_fd()));
+            let written = bytes.clone();
+            let feeder = std::thread::spawn(move || writer.write_all(&written));
+            let source = Source::File(path.clone());
+            let mut seen = Vec::new();
+            let result = for_each_line_batch_in(&path, &source, 16, 3, |batch| {
+                seen.extend(batch.iter().map(|&(n, l)| (n, l.to_string())));
+                Ok(())
+            });
+            drop(reader);
+            let _ = feeder.join().unwrap();
+            let (want, want_bad) = sequential(&bytes);
+            assert_eq!(seen, want);
+            match want_bad {
+                None => result.unwrap(),
+                Some(line) => assert!(
+                    result
+                        .unwrap_err()
+                        .to_string()
+                        .ends_with(&format!(":{line}: not valid UTF-8")),
+                    "line {line}"
+                ),
+            }
+        }
     }
 
     #[test]
