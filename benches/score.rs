@@ -8,6 +8,11 @@
 //! Run: `cargo bench --bench score`. The setup writes a synthetic dataset (11,112 premises of 90
 //! items, 17% valid) and raw-text predictions (80% right) to a temporary directory.
 //!
+//! `read_and_score_threads/T` (issue 13): the `corr2cause-v2` preset (207,432 items, 910 MB of
+//! JSONL) and the oracle's answers read and scored with 1,000 resamples on a pool of T threads
+//! (1, 2, and every core when there are more); target: 1 -> 2 threads at least 1.9x, 1 -> 16 at
+//! least 12x. Run once as a test (`cargo test --benches`), it uses the smaller `default` preset.
+//!
 //! `harness_log`: 100,000 samples of an lm-evaluation-harness log (`--log_samples` lines of about
 //! 1.2 kB, as `corrcause export lm-eval` tasks make them) read and matched to the million-item
 //! dataset in under 2 s.
@@ -208,5 +213,77 @@ fn shortcut_audit(c: &mut Criterion) {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-criterion_group!(benches, scoring, graph_scoring, shortcut_audit);
+/// Reading a large dataset and its predictions and scoring them, on pools of 1, 2 and every
+/// core's threads (issue 13): how the whole `score` path scales with threads.
+fn read_and_score_threads(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("corrcause-bench-threads-{}", std::process::id()));
+    // `cargo bench` passes --bench; run once as a test, the smaller preset keeps it short.
+    let preset = if std::env::args().any(|a| a == "--bench") {
+        "corr2cause-v2"
+    } else {
+        "default"
+    };
+    let config = corrcause::dataset::Config::preset(preset).unwrap();
+    corrcause::dataset::generate(&config, None, &dir, &|_, _| {}).unwrap();
+    let data = ["items.jsonl", "train.jsonl"]
+        .map(|f| dir.join(f))
+        .into_iter()
+        .find(|f| f.exists())
+        .unwrap();
+    let preds = dir.join("oracle.jsonl");
+    let items = corrcause::run::run_baseline(
+        std::slice::from_ref(&data),
+        corrcause::run::baseline::Baseline::Oracle,
+        0,
+        &preds,
+        None,
+    )
+    .unwrap();
+    let options = Options {
+        unparsed: Unparsed::Wrong,
+        missing: Missing::Wrong,
+        bootstrap: 1000,
+        seed: 0,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut threads = vec![1, 2];
+    if cores > 2 {
+        threads.push(cores);
+    }
+    let mut group = c.benchmark_group("read_and_score_threads");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(items as u64));
+    for t in threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        group.bench_function(format!("{t}"), |b| {
+            b.iter_with_large_drop(|| {
+                pool.install(|| {
+                    let ds = read_dataset(&data).unwrap();
+                    let p =
+                        vec![
+                            read_predictions(&preds, "m".into(), &ds, Duplicates::Error, false)
+                                .unwrap(),
+                        ];
+                    let report = score(&ds, &p, &options);
+                    (ds, p, report)
+                })
+            })
+        });
+    }
+    group.finish();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+criterion_group!(
+    benches,
+    scoring,
+    graph_scoring,
+    shortcut_audit,
+    read_and_score_threads
+);
 criterion_main!(benches);

@@ -116,11 +116,22 @@ fn readable(r: &std::result::Result<Reading, String>) -> std::result::Result<&Re
     r.as_ref().map_err(|e| format!("premise: {e}"))
 }
 
+/// What a premise implies, or why it cannot be read; shared by the items of the premise.
+type Cached = std::sync::Arc<std::result::Result<Reading, String>>;
+
+/// Shards of the premise cache: a premise's shard is chosen by its hash, computed outside any
+/// lock, so threads seldom wait for one another (one lock for every item serialised the
+/// hashing of every premise text).
+const SHARDS: usize = 64;
+
+/// One shard: by premise hash, the premises with that hash and their readings.
+type Shard = Mutex<HashMap<u64, Vec<(String, Cached)>>>;
+
 /// Answers items, caching what each distinct premise implies. Shareable across threads.
 pub struct Answerer {
     baseline: Baseline,
     seed: u64,
-    cache: Mutex<HashMap<String, std::sync::Arc<std::result::Result<Reading, String>>>>,
+    cache: Vec<Shard>,
 }
 
 impl Answerer {
@@ -128,13 +139,24 @@ impl Answerer {
         Answerer {
             baseline,
             seed,
-            cache: Mutex::new(HashMap::new()),
+            cache: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
         }
     }
 
-    fn reading(&self, premise: &str) -> std::sync::Arc<std::result::Result<Reading, String>> {
-        if let Some(r) = self.cache.lock().expect("cache").get(premise) {
-            return r.clone();
+    fn reading(&self, premise: &str) -> Cached {
+        use std::hash::BuildHasher;
+        let hash =
+            std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(premise);
+        let shard = &self.cache[(hash % SHARDS as u64) as usize];
+        let find = |cached: &HashMap<u64, Vec<(String, Cached)>>| {
+            cached
+                .get(&hash)?
+                .iter()
+                .find(|(p, _)| p == premise)
+                .map(|(_, r)| r.clone())
+        };
+        if let Some(r) = find(&shard.lock().expect("cache")) {
+            return r;
         }
         let computed = parse_premise(premise).map(|p| Reading {
             names: p.names.clone(),
@@ -142,11 +164,16 @@ impl Answerer {
             cpdag: p.mec().ok(),
             members: std::sync::OnceLock::new(),
         });
+        let mut cached = shard.lock().expect("cache");
+        // Another thread may have read the same premise meanwhile: keep one reading.
+        if let Some(r) = find(&cached) {
+            return r;
+        }
         let r = std::sync::Arc::new(computed);
-        self.cache
-            .lock()
-            .expect("cache")
-            .insert(premise.to_string(), r.clone());
+        cached
+            .entry(hash)
+            .or_default()
+            .push((premise.to_string(), r.clone()));
         r
     }
 

@@ -5,13 +5,12 @@
 use super::answer::{self, Answer};
 use super::harness::{self, LogKind};
 use crate::causal::Relation;
-use crate::dataset::lines::for_each_line_batch;
+use crate::dataset::lines::{for_each_line_batch, Text};
 use crate::dataset::source::{DatasetSource, Form};
 use crate::error::{Error, Result, Source};
 use crate::text::{parse_hypothesis, parse_premise};
 use rayon::prelude::*;
 use serde_json::Value;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -132,7 +131,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     // Where each item was read, for the message about a duplicate id.
     let mut origin: Vec<(u16, u32)> = Vec::new();
     let mut files_read: Vec<PathBuf> = Vec::new();
-    let mut premise_index: HashMap<String, u32> = HashMap::new();
+    let mut premise_index = IdMap::default();
     let mut names_of: Vec<Option<Vec<String>>> = Vec::new();
     let mut intern = |key: &str,
                       text: Option<&str>,
@@ -195,52 +194,73 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     #[derive(serde::Deserialize)]
     struct Row<'a> {
         #[serde(borrow)]
-        id: Option<Cow<'a, str>>,
+        id: Option<Text<'a>>,
         #[serde(borrow, default)]
-        premise_id: Option<Cow<'a, str>>,
+        premise_id: Option<Text<'a>>,
         #[serde(borrow, default)]
-        premise: Option<Cow<'a, str>>,
+        premise: Option<Text<'a>>,
         label: Option<serde_json::Number>,
         #[serde(borrow, default)]
-        label3: Option<Cow<'a, str>>,
+        label3: Option<Text<'a>>,
         #[serde(borrow, default)]
-        relation: Option<Cow<'a, str>>,
+        relation: Option<Text<'a>>,
         #[serde(default)]
         num_variables: Option<u64>,
         #[serde(default)]
         mec_size: Option<u64>,
         #[serde(borrow, default)]
-        split: Option<Cow<'a, str>>,
+        split: Option<Text<'a>>,
         #[serde(borrow, default)]
-        x: Option<Cow<'a, str>>,
+        x: Option<Text<'a>>,
         #[serde(borrow, default)]
-        y: Option<Cow<'a, str>>,
+        y: Option<Text<'a>>,
         #[serde(borrow, default)]
-        names: Option<Cow<'a, str>>,
+        names: Option<Text<'a>>,
         #[serde(borrow, default)]
-        style: Option<Cow<'a, str>>,
+        style: Option<Text<'a>>,
         #[serde(borrow, default)]
-        premise_form: Option<Cow<'a, str>>,
+        premise_form: Option<Text<'a>>,
         #[serde(borrow, default)]
-        order: Option<Cow<'a, str>>,
+        order: Option<Text<'a>>,
         #[serde(borrow, default)]
-        variant: Option<Cow<'a, str>>,
+        variant: Option<Text<'a>>,
         #[serde(borrow, default)]
-        depth: Option<Cow<'a, str>>,
+        depth: Option<Text<'a>>,
+    }
+    /// The variant fields of a row, in the order of [`VARIANT_FIELDS`].
+    fn variant_fields<'b>(v: &'b Row) -> [Option<&'b str>; 5] {
+        [&v.names, &v.style, &v.premise_form, &v.order, &v.variant].map(|x| x.as_deref())
     }
     for file in &dataset.files {
         let source = Source::File(file.clone());
         files_read.push(file.clone());
+        let file_index = (files_read.len() - 1) as u16;
         for_each_line_batch(file, &source, |batch| {
-            // Everything per row that needs no shared state is done on every core.
+            // Everything per row that needs no shared state is done on every core: parsing, the
+            // codes of splits and variant values already known, and the depth.
             struct Parsed<'a> {
                 row: Row<'a>,
                 id: Box<str>,
                 label: u8,
                 label3: Option<u8>,
                 relation: Option<Relation>,
+                /// `None` when the split name is new (interned in file order below).
+                split: Option<Option<u8>>,
+                /// `None` when a variant value is new.
+                variants: Option<[u8; 5]>,
+                depth: Result<Option<u8>, ()>,
             }
-            let rows: Vec<Result<Parsed>> = batch
+            impl Parsed<'_> {
+                fn key(&self) -> &str {
+                    let v = &self.row;
+                    v.premise_id
+                        .as_deref()
+                        .or(v.premise.as_deref())
+                        .unwrap_or(&self.id)
+                }
+            }
+            let (splits, values) = (&ds.splits, &ds.variant_values);
+            let mut rows: Vec<Result<Parsed>> = batch
                 .par_iter()
                 .map(|&(line, text)| {
                     let err = |field: &str, msg: &str| {
@@ -265,79 +285,135 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     };
                     let label3 = row.label3.as_deref().and_then(label3_code);
                     let relation = row.relation.as_deref().and_then(|r| r.parse().ok());
+                    let split = known_split(splits, row.split.as_deref());
+                    let variants = known_variants(values, variant_fields(&row));
+                    let depth = match row.depth.as_deref() {
+                        None => Ok(None),
+                        Some(d) => crate::causal::Depth::NAMES
+                            .iter()
+                            .position(|n| *n == d)
+                            .map(|k| Some(k as u8))
+                            .ok_or(()),
+                    };
                     Ok(Parsed {
                         row,
                         id,
                         label,
                         label3,
                         relation,
+                        split,
+                        variants,
+                        depth,
                     })
                 })
                 .collect();
-            for (&(line, _), parsed) in batch.iter().zip(rows) {
-                let Parsed {
-                    row: v,
-                    id,
-                    label,
-                    label3,
-                    relation,
-                } = parsed?;
+            // Whether each row's premise key is the one of the row before (items of a premise are
+            // consecutive), so the serial pass below looks up only the first of each run.
+            let same_as_before: Vec<bool> = (0..rows.len())
+                .into_par_iter()
+                .map(|i| match (i.checked_sub(1).map(|j| &rows[j]), &rows[i]) {
+                    (Some(Ok(a)), Ok(b)) => a.key() == b.key(),
+                    _ => false,
+                })
+                .collect();
+            // In file order: premise indices, new split and variant values, the errors that
+            // depend on them, and the items (their pairs filled in below).
+            let first_item = ds.items.len();
+            // New premises: their index and the row that first names them.
+            let mut fresh: Vec<(u32, usize)> = Vec::new();
+            let mut p = 0u32;
+            let parsed_ok = rows.iter().position(Result::is_err).unwrap_or(rows.len());
+            for (k, (&(line, _), parsed)) in batch.iter().zip(&mut rows[..parsed_ok]).enumerate() {
+                let Ok(parsed) = parsed else {
+                    unreachable!("rows before {parsed_ok} parsed")
+                };
                 let err = |field: &str, msg: &str| {
                     Error::input(&source, line, Some(field), msg.to_string())
                 };
-                if label3.is_none() {
+                if parsed.label3.is_none() {
                     ds.has_label3 = false;
                 }
-                let key = v
-                    .premise_id
-                    .as_deref()
-                    .or(v.premise.as_deref())
-                    .unwrap_or(&id);
-                let p = intern(key, v.premise.as_deref(), &mut ds, &mut names_of);
-                let pair = names_of[p as usize].as_ref().and_then(|names| {
-                    let at = |k: &Option<Cow<str>>| {
-                        k.as_deref().and_then(|s| names.iter().position(|n| n == s))
+                if !same_as_before[k] {
+                    let key = parsed.key();
+                    p = match premise_index.get(key) {
+                        Some(&i) => i,
+                        None => {
+                            let i = ds.premises.len() as u32;
+                            ds.premises.push(PremiseFacts::default());
+                            names_of.push(None);
+                            premise_index.insert(key.to_string(), i);
+                            fresh.push((i, k));
+                            i
+                        }
                     };
-                    let (x, y) = (at(&v.x)?, at(&v.y)?);
-                    Some((x.min(y) as u16, x.max(y) as u16))
-                });
-                let split = intern_split(&mut ds.splits, v.split.as_deref())
-                    .map_err(|m| err("split", m))?;
-                let variants = intern_variants(
-                    &mut ds.variant_values,
-                    [&v.names, &v.style, &v.premise_form, &v.order, &v.variant]
-                        .map(|x| x.as_deref()),
-                )
-                .map_err(|(field, m)| err(field, m))?;
-                let depth = match v.depth.as_deref() {
-                    None => None,
-                    Some(d) => Some(
-                        crate::causal::Depth::NAMES
-                            .iter()
-                            .position(|n| *n == d)
-                            .ok_or_else(|| {
-                                err(
-                                    "depth",
-                                    "not one of skeleton, colliders, propagation, equivalence, ambiguous",
-                                )
-                            })? as u8,
-                    ),
+                }
+                let v = &parsed.row;
+                let split = match parsed.split {
+                    Some(split) => split,
+                    None => intern_split(&mut ds.splits, v.split.as_deref())
+                        .map_err(|m| err("split", m))?,
                 };
-                ds.ids.push(id);
-                origin.push(((files_read.len() - 1) as u16, line as u32));
+                let variants = match parsed.variants {
+                    Some(variants) => variants,
+                    None => intern_variants(&mut ds.variant_values, variant_fields(v))
+                        .map_err(|(field, m)| err(field, m))?,
+                };
+                let depth = parsed.depth.map_err(|()| {
+                    err(
+                        "depth",
+                        "not one of skeleton, colliders, propagation, equivalence, ambiguous",
+                    )
+                })?;
+                ds.ids.push(std::mem::take(&mut parsed.id));
+                origin.push((file_index, line as u32));
                 ds.items.push(Item {
                     premise: p,
-                    label,
-                    label3,
-                    relation,
+                    label: parsed.label,
+                    label3: parsed.label3,
+                    relation: parsed.relation,
                     n: v.num_variables.map(|n| n as u16),
                     mec_size: v.mec_size,
                     split,
                     depth,
                     variants,
-                    pair,
+                    pair: None,
                 });
             }
+            if let Some(Err(e)) = (parsed_ok < rows.len()).then(|| rows.swap_remove(parsed_ok)) {
+                return Err(e);
+            }
+            // The facts of the premises first seen in this batch, and every item's pair.
+            let facts: Vec<_> = fresh
+                .par_iter()
+                .map(|&(_, k)| match &rows[k] {
+                    Ok(parsed) => parsed.row.premise.as_deref().and_then(facts),
+                    Err(_) => None,
+                })
+                .collect();
+            for (&(i, _), f) in fresh.iter().zip(facts) {
+                if let Some((f, names)) = f {
+                    ds.premises[i as usize] = f;
+                    names_of[i as usize] = Some(names);
+                }
+            }
+            let names_of = &names_of;
+            ds.items[first_item..]
+                .par_iter_mut()
+                .zip(&rows)
+                .for_each(|(item, parsed)| {
+                    let (Some(names), Ok(parsed)) = (&names_of[item.premise as usize], parsed)
+                    else {
+                        return;
+                    };
+                    let v = &parsed.row;
+                    let at = |k: &Option<Text>| {
+                        k.as_deref().and_then(|s| names.iter().position(|n| n == s))
+                    };
+                    item.pair = (|| {
+                        let (x, y) = (at(&v.x)?, at(&v.y)?);
+                        Some((x.min(y) as u16, x.max(y) as u16))
+                    })();
+                });
             Ok(())
         })?;
     }
@@ -365,6 +441,27 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         }
     }
     Ok(ds)
+}
+
+/// The code of a split name already in `splits` (`Some(None)` when no split is named), or
+/// `None` when the name is new; read on every core, while [`intern_split`] adds in file order.
+fn known_split(splits: &[String], name: Option<&str>) -> Option<Option<u8>> {
+    match name {
+        None => Some(None),
+        Some(name) => splits.iter().position(|s| s == name).map(|k| Some(k as u8)),
+    }
+}
+
+/// The codes of a record's variant fields when every value is already in `values` (see
+/// [`intern_variants`]), else `None`.
+fn known_variants(values: &[String], fields: [Option<&str>; 5]) -> Option<[u8; 5]> {
+    let mut variants = [0u8; 5];
+    for (code, value) in variants.iter_mut().zip(fields) {
+        if let Some(value) = value {
+            *code = values.iter().position(|s| s == value)? as u8 + 1;
+        }
+    }
+    Some(variants)
 }
 
 /// The index of a split name in `splits` (added when new), at most 255 names.
@@ -461,7 +558,7 @@ pub fn read_predictions(
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum Id<'a> {
-        Text(#[serde(borrow)] Cow<'a, str>),
+        Text(#[serde(borrow)] Text<'a>),
         Number(u64),
     }
     #[derive(serde::Deserialize)]
@@ -469,7 +566,7 @@ pub fn read_predictions(
         #[serde(borrow)]
         id: Option<Id<'a>>,
         #[serde(borrow, default)]
-        output: Option<Cow<'a, str>>,
+        output: Option<Text<'a>>,
         #[serde(default)]
         prediction: Option<Value>,
     }

@@ -28,6 +28,10 @@ use rand_chacha::ChaCha12Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+/// Items per block when the distinct group combinations are found in parallel.
+const BLOCK: usize = 4096;
 
 /// What an unreadable answer counts as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -340,56 +344,95 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
     let premises = ds.premises.len();
     let decided: Vec<Decided> = predictions.par_iter().map(|p| decide(ds, p, o)).collect();
     // Group registry: (dimension, key) -> index. Keys repeat, so they are looked up once per
-    // distinct (relation, n, split, MEC size) combination.
-    let mut group_index: BTreeMap<(usize, String), usize> = BTreeMap::new();
-    let mut combos: HashMap<GroupCombo, [u16; DIMENSIONS]> = HashMap::new();
-    let keys: Vec<[u16; DIMENSIONS]> = ds
+    // distinct (relation, n, split, MEC size) combination: the distinct combinations are found
+    // on every core (each block's in order of first appearance), then registered in item order,
+    // so indices do not depend on the number of threads.
+    type Combos = HashMap<GroupCombo, [u16; DIMENSIONS], BuildHasherDefault<data::IdHasher>>;
+    let combo_of = |item: &data::Item| -> GroupCombo {
+        (
+            item.relation,
+            item.n,
+            item.split,
+            item.mec_size.map(mec_bucket),
+            item.depth,
+            item.variants,
+        )
+    };
+    let firsts: Vec<Vec<usize>> = ds
         .items
-        .iter()
-        .map(|item| {
-            let combo = (
-                item.relation,
-                item.n,
-                item.split,
-                item.mec_size.map(mec_bucket),
-                item.depth,
-                item.variants,
-            );
-            *combos.entry(combo).or_insert_with(|| {
-                let k = group_keys(ds, item);
-                std::array::from_fn(|d| {
-                    k[d].clone().map_or(u16::MAX, |key| {
-                        let next = group_index.len();
-                        *group_index.entry((d, key)).or_insert(next) as u16
-                    })
-                })
-            })
+        .par_chunks(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let mut seen = HashSet::<GroupCombo, BuildHasherDefault<data::IdHasher>>::default();
+            (0..block.len())
+                .filter(|&i| seen.insert(combo_of(&block[i])))
+                .map(|i| b * BLOCK + i)
+                .collect()
         })
         .collect();
+    let mut group_index: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    let mut combos = Combos::default();
+    for i in firsts.into_iter().flatten() {
+        let item = &ds.items[i];
+        combos.entry(combo_of(item)).or_insert_with(|| {
+            let k = group_keys(ds, item);
+            std::array::from_fn(|d| {
+                k[d].clone().map_or(u16::MAX, |key| {
+                    let next = group_index.len();
+                    *group_index.entry((d, key)).or_insert(next) as u16
+                })
+            })
+        });
+    }
+    let keys: Vec<[u16; DIMENSIONS]> = ds
+        .items
+        .par_iter()
+        .map(|item| combos[&combo_of(item)])
+        .collect();
     let groups = group_index.len();
+    // The items of each premise, in item order (premise p's are by_premise[starts[p]..starts[p+1]]).
+    let mut starts = vec![0u32; premises + 1];
+    for item in &ds.items {
+        starts[item.premise as usize + 1] += 1;
+    }
+    for p in 0..premises {
+        starts[p + 1] += starts[p];
+    }
+    let mut next = starts.clone();
+    let mut items_by_premise = vec![0u32; ds.items.len()];
+    for (i, item) in ds.items.iter().enumerate() {
+        let at = &mut next[item.premise as usize];
+        items_by_premise[*at as usize] = i as u32;
+        *at += 1;
+    }
     // Per model and premise: (slot, confusion) with slot 0 the whole premise and 1 + g a group.
     let per_premise: Vec<Vec<Vec<(u16, Confusion)>>> = decided
-        .par_iter()
+        .iter()
         .map(|d| {
-            let mut by_premise: Vec<Vec<(u16, Confusion)>> = vec![Vec::new(); premises];
-            for (i, item) in ds.items.iter().enumerate() {
-                if let Some(pred) = d.binary[i] {
-                    let slots = &mut by_premise[item.premise as usize];
-                    for slot in std::iter::once(0)
-                        .chain(keys[i].iter().filter(|&&g| g != u16::MAX).map(|&g| g + 1))
-                    {
-                        match slots.iter_mut().find(|(s, _)| *s == slot) {
-                            Some((_, c)) => c.add(item.label, pred),
-                            None => {
-                                let mut c = Confusion::default();
-                                c.add(item.label, pred);
-                                slots.push((slot, c));
+            (0..premises)
+                .into_par_iter()
+                .map(|p| {
+                    let mut slots: Vec<(u16, Confusion)> = Vec::new();
+                    let of_premise = &items_by_premise[starts[p] as usize..starts[p + 1] as usize];
+                    for &i in of_premise {
+                        let (i, item) = (i as usize, &ds.items[i as usize]);
+                        let Some(pred) = d.binary[i] else { continue };
+                        for slot in std::iter::once(0)
+                            .chain(keys[i].iter().filter(|&&g| g != u16::MAX).map(|&g| g + 1))
+                        {
+                            match slots.iter_mut().find(|(s, _)| *s == slot) {
+                                Some((_, c)) => c.add(item.label, pred),
+                                None => {
+                                    let mut c = Confusion::default();
+                                    c.add(item.label, pred);
+                                    slots.push((slot, c));
+                                }
                             }
                         }
                     }
-                }
-            }
-            by_premise
+                    slots
+                })
+                .collect()
         })
         .collect();
     let three_per_premise: Vec<Option<Vec<[u64; 9]>>> = decided

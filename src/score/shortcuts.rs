@@ -6,6 +6,7 @@
 
 use super::metrics::{estimates, Confusion, Estimate, Resamples};
 use crate::causal::Relation;
+use crate::dataset::lines::Text;
 use crate::dataset::readers::{claimed_cause_is_x, Fitted, ReaderItem, READERS};
 use crate::dataset::source::{DatasetSource, Form, ALL_SPLITS};
 use crate::error::{Error, Result, Source};
@@ -144,7 +145,7 @@ fn read_items(path: &Path) -> Result<Items> {
             hypothesis: String,
             label: u8,
             #[serde(borrow, default)]
-            split: Option<Cow<'a, str>>,
+            split: Option<Text<'a>>,
         }
         for (f, file) in files.iter().enumerate() {
             let source = Source::File(file.clone());

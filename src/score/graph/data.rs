@@ -1,7 +1,7 @@
 //! Reading what the graph task scores: graph items (their variables and target CPDAG) and
 //! prediction files, every malformed line an error naming the file, line and field.
 
-use crate::dataset::lines::for_each_line_batch;
+use crate::dataset::lines::{for_each_line_batch, Text};
 pub use crate::dataset::source::is_graph_dataset;
 use crate::dataset::source::DatasetSource;
 use crate::error::{Error, Result, Source};
@@ -9,7 +9,6 @@ use crate::score::data::{intern_split, intern_variants, IdMap};
 use crate::text::graph_answer::{self, GraphAnswer, GraphReading};
 use rayon::prelude::*;
 use serde_json::Value;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -78,11 +77,11 @@ pub fn read_graph_dataset(dataset: &DatasetSource) -> Result<GraphDataset> {
     #[derive(serde::Deserialize)]
     struct Row<'a> {
         #[serde(borrow)]
-        id: Option<Cow<'a, str>>,
+        id: Option<Text<'a>>,
         #[serde(borrow, default)]
-        task: Option<Cow<'a, str>>,
+        task: Option<Text<'a>>,
         #[serde(borrow, default)]
-        premise_id: Option<Cow<'a, str>>,
+        premise_id: Option<Text<'a>>,
         #[serde(default)]
         variables: Option<Vec<String>>,
         #[serde(borrow, default)]
@@ -90,25 +89,25 @@ pub fn read_graph_dataset(dataset: &DatasetSource) -> Result<GraphDataset> {
         #[serde(default)]
         mec_size: Option<u64>,
         #[serde(borrow, default)]
-        split: Option<Cow<'a, str>>,
+        split: Option<Text<'a>>,
         #[serde(borrow, default)]
-        names: Option<Cow<'a, str>>,
+        names: Option<Text<'a>>,
         #[serde(borrow, default)]
-        style: Option<Cow<'a, str>>,
+        style: Option<Text<'a>>,
         #[serde(borrow, default)]
-        premise_form: Option<Cow<'a, str>>,
+        premise_form: Option<Text<'a>>,
         #[serde(borrow, default)]
-        order: Option<Cow<'a, str>>,
+        order: Option<Text<'a>>,
         #[serde(borrow, default)]
-        variant: Option<Cow<'a, str>>,
+        variant: Option<Text<'a>>,
     }
     /// A target as written: named pairs.
     #[derive(serde::Deserialize)]
     struct TargetRow<'a> {
         #[serde(borrow)]
-        directed: Vec<[Cow<'a, str>; 2]>,
+        directed: Vec<[Text<'a>; 2]>,
         #[serde(borrow)]
-        undirected: Vec<[Cow<'a, str>; 2]>,
+        undirected: Vec<[Text<'a>; 2]>,
     }
     let mut ds = GraphDataset {
         items: Vec::new(),
@@ -159,7 +158,7 @@ pub fn read_graph_dataset(dataset: &DatasetSource) -> Result<GraphDataset> {
                         .as_ref()
                         .ok_or_else(|| err("target", "missing".into()))?;
                     fn pairs<'b>(
-                        l: &'b [[Cow<'_, str>; 2]],
+                        l: &'b [[Text<'_>; 2]],
                     ) -> impl Iterator<Item = (&'b str, &'b str)> {
                         l.iter().map(|[x, y]| (&**x, &**y))
                     }
@@ -248,9 +247,9 @@ pub fn read_graph_predictions(
     #[derive(serde::Deserialize)]
     struct Line<'a> {
         #[serde(borrow)]
-        id: Option<Cow<'a, str>>,
+        id: Option<Text<'a>>,
         #[serde(borrow, default)]
-        output: Option<Cow<'a, str>>,
+        output: Option<Text<'a>>,
         #[serde(default)]
         prediction: Option<Value>,
     }
