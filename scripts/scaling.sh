@@ -2,8 +2,8 @@
 # Speed-up with threads of the parallel hot paths, on this machine: generation of the large
 # presets, the oracle over the corr2cause-v2 preset, and scoring it with 1,000 bootstrap
 # resamples. Each is run REPEAT times (default 3) per thread count; the median wall time is kept.
-# A run with T threads is pinned to T cores (taskset), so the 1-thread figure is one core's work:
-# the writer and hasher threads of `generate` then share that core instead of using another.
+# A run with T threads is pinned to T cores (taskset), so the 1-thread figure is one core's work;
+# every run writes into a fresh folder (a run into an old one would resume instead).
 #
 #   scripts/scaling.sh [THREADS...]        # default: 1 2, and every core when there are more
 #
