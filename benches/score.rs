@@ -225,14 +225,14 @@ fn read_and_score_threads(c: &mut Criterion) {
     };
     let config = corrcause::dataset::Config::preset(preset).unwrap();
     corrcause::dataset::generate(&config, None, &dir, &|_, _| {}).unwrap();
-    let data = ["items.jsonl", "train.jsonl"]
-        .map(|f| dir.join(f))
-        .into_iter()
-        .find(|f| f.exists())
-        .unwrap();
+    // The folder: all items of corr2cause-v2 (in 7 files), the test split of `default`.
+    let data = dir.clone();
+    let files = corrcause::dataset::DatasetSource::resolve(&data, None)
+        .unwrap()
+        .files;
     let preds = dir.join("oracle.jsonl");
     let items = corrcause::run::run_baseline(
-        std::slice::from_ref(&data),
+        &files,
         corrcause::run::baseline::Baseline::Oracle,
         0,
         &preds,
