@@ -5,8 +5,10 @@
 //! its SHA-256, size and item count. Datasets (`corrcause generate`) and predictions
 //! (`corrcause run`) both have one, so [`merge`] joins shards of either: it checks that the shards
 //! share one configuration, that none is missing or repeated and that every file still has the
-//! hash its manifest gives, then concatenates the files in shard order and writes one manifest.
-//! Shards are contiguous parts in order, so the result is byte for byte the unsharded output.
+//! hash its manifest gives, then concatenates each file's pieces in shard order (every file on
+//! its own thread) and writes one manifest. Shards are contiguous ranges of premises in order, and
+//! a split in several files ([`super::parts`]) is cut alike in every shard, each shard writing its
+//! pieces of the files holding its premises; so the result is byte for byte the unsharded output.
 
 use crate::error::{Error, Result};
 use crate::output::AtomicFile;

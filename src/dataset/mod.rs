@@ -1,5 +1,5 @@
-//! Datasets: Corr2Cause's exhaustive construction, records, presets and files, and
-//! [`source`], which resolves what a user gives as a dataset (a folder, JSONL, a Corr2Cause CSV)
+//! Datasets: Corr2Cause's exhaustive construction, records, presets and files (a large split in
+//! several, written side by side: [`parts`]), and [`source`], which resolves what a user gives as a dataset (a folder, JSONL, a Corr2Cause CSV)
 //! into the files commands read. Built on [`crate::text`] and [`crate::causal`].
 
 pub mod audit;
