@@ -223,6 +223,28 @@ fn readers_take_a_split_in_parts_as_the_split() {
             .sum();
         assert_eq!(a["items"].as_u64().unwrap(), in_split, "{split}");
     }
+    // Worked examples come from every part of the train split: the requests with two shots are
+    // those of the one-file dataset (the seeded choice depends on the whole pool).
+    let requests = |data: &Path| -> Vec<u8> {
+        let out = dir.join(format!(
+            "{}-shots.jsonl",
+            data.file_name().unwrap().to_str().unwrap()
+        ));
+        run_ok(&[
+            "export",
+            "batch",
+            "--dataset",
+            s(data),
+            "--model",
+            "m",
+            "--shots",
+            "2",
+            "-o",
+            s(&out),
+        ]);
+        std::fs::read(out).unwrap()
+    };
+    assert!(requests(&whole) == requests(&parted));
     // The audit reads every part of the split, rows numbered over them all.
     let audit = |data: &Path| {
         json_of(&run_ok(&[

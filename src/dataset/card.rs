@@ -141,7 +141,7 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     // Splits in order, each with its files (one, or its parts in order) and their totals.
     let mut splits: Vec<(String, Vec<&str>, u64, u64)> = Vec::new();
     for (path, n, bytes) in &files {
-        let split = super::parts::parse(path).map_or(path.as_str(), |p| p.split);
+        let split = super::parts::split_of(path);
         match splits.iter_mut().find(|s| s.0 == split) {
             Some(s) => {
                 s.1.push(path);
@@ -211,7 +211,7 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     );
     b.push_str("## Contents\n\n| split | file | items |\n| --- | --- | ---: |\n");
     for (path, n, _) in &files {
-        let split = super::parts::parse(path).map_or(path.as_str(), |p| p.split);
+        let split = super::parts::split_of(path);
         let _ = writeln!(b, "| {split} | `{path}` | {n} |");
     }
     let _ = writeln!(b, "\n{items} items in all.\n");

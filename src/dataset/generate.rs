@@ -751,15 +751,12 @@ fn lay_out(
         let members: Vec<usize> = (0..units.len())
             .filter(|&u| splits[u].unwrap_or(0) == s)
             .collect();
-        let (part_of, count) =
-            parts::cut(members.iter().map(|&u| planned(u)), config.items_per_file);
-        for part in 0..count {
-            let whole: Vec<usize> = members
-                .iter()
-                .zip(&part_of)
-                .filter(|(_, &p)| p == part)
-                .map(|(&u, _)| u)
-                .collect();
+        let mut files_of_split = parts::cut(&members, planned, config.items_per_file);
+        if files_of_split.is_empty() {
+            files_of_split.push(Vec::new()); // an empty split is one empty file
+        }
+        let count = files_of_split.len();
+        for (part, whole) in files_of_split.iter().enumerate() {
             let mine: Vec<usize> = whole
                 .iter()
                 .copied()
@@ -781,16 +778,10 @@ fn lay_out(
                 let head = if header { CSV_HEADER } else { "" };
                 files.push((parts::file_name(name, part, count, "csv"), head));
             }
-            let (chunk_of, chunks) = parts::cut(mine.iter().map(|&u| planned(u)), CHUNK_ITEMS);
-            let mut grouped: Vec<Vec<usize>> =
-                vec![Vec::new(); if mine.is_empty() { 0 } else { chunks }];
-            for (&u, &c) in mine.iter().zip(&chunk_of) {
-                grouped[c].push(u);
-            }
             of_split.push(s);
             pieces.push(parts::Piece {
                 files,
-                chunks: grouped,
+                chunks: parts::cut(&mine, planned, CHUNK_ITEMS),
             });
         }
     }

@@ -99,7 +99,7 @@ fn ordered(manifest: &Value, mut names: Vec<String>) -> Vec<String> {
         .flatten()
         .filter_map(|s| s["name"].as_str())
         .collect();
-    let stem = |n: &str| super::parts::parse(n).map_or(n.to_string(), |p| p.split.to_string());
+    let stem = |n: &str| super::parts::split_of(n).to_string();
     let mut seen: Vec<String> = Vec::new();
     for n in &names {
         let s = stem(n);

@@ -56,21 +56,27 @@ pub fn parse(name: &str) -> Option<PartName<'_>> {
     Some(PartName { split, part, ext })
 }
 
-/// Cuts a sequence of premises, given their item counts in order, into files of at most `max`
-/// items (a premise with more is a file of its own, but for premises without items before it):
-/// the part of each premise, and the number of parts (at least 1).
-pub fn cut(items: impl IntoIterator<Item = usize>, max: usize) -> (Vec<usize>, usize) {
-    let mut part_of = Vec::new();
-    let (mut part, mut in_part) = (0, 0);
-    for n in items {
-        if in_part > 0 && in_part + n > max {
-            part += 1;
-            in_part = 0;
+/// The split a dataset file belongs to: its name without part number and extension.
+pub fn split_of(name: &str) -> &str {
+    parse(name).map_or(name, |p| p.split)
+}
+
+/// Cuts premises, in order, into runs of at most `max` items (`items` gives a premise's count;
+/// a premise with more is a run of its own, but for premises without items before it). No
+/// premises give no runs.
+pub fn cut(premises: &[usize], items: impl Fn(usize) -> usize, max: usize) -> Vec<Vec<usize>> {
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    let mut in_run = 0;
+    for &p in premises {
+        let n = items(p);
+        if runs.is_empty() || (in_run > 0 && in_run + n > max) {
+            runs.push(Vec::new());
+            in_run = 0;
         }
-        in_part += n;
-        part_of.push(part);
+        in_run += n;
+        runs.last_mut().expect("a run").push(p);
     }
-    (part_of, part + 1)
+    runs
 }
 
 /// What a chunk of premises renders to: the text of each output file, and its item count. A
@@ -425,30 +431,22 @@ mod tests {
     }
 
     proptest! {
-        /// Parts hold whole premises in order, at most `max` items unless one premise has more,
-        /// and a premise starts a new part only when it would not fit in the current one.
+        /// Runs hold every premise once, in order, at most `max` items unless one premise with
+        /// items is alone over it, and a premise starts a new run only when it would not fit in
+        /// the current one.
         #[test]
         fn cut_is_greedy_and_bounded(items in proptest::collection::vec(0usize..50, 0..60), max in 1usize..120) {
-            let (part_of, parts) = cut(items.iter().copied(), max);
-            prop_assert_eq!(part_of.len(), items.len());
-            prop_assert!(parts >= 1);
-            let mut sums = vec![0; parts];
-            for (i, (&p, &n)) in part_of.iter().zip(&items).enumerate() {
-                if i > 0 {
-                    prop_assert!(p == part_of[i - 1] || p == part_of[i - 1] + 1);
-                    if p == part_of[i - 1] + 1 {
-                        prop_assert!(sums[p - 1] + n > max);
-                    }
+            let premises: Vec<usize> = (0..items.len()).collect();
+            let runs = cut(&premises, |p| items[p], max);
+            prop_assert_eq!(runs.concat(), premises);
+            prop_assert!(runs.iter().all(|r| !r.is_empty()));
+            let sum = |r: &[usize]| r.iter().map(|&p| items[p]).sum::<usize>();
+            for (k, run) in runs.iter().enumerate() {
+                let with_items = run.iter().filter(|&&p| items[p] > 0).count();
+                prop_assert!(sum(run) <= max || with_items == 1, "{:?}", run);
+                if k > 0 {
+                    prop_assert!(sum(&runs[k - 1]) + items[run[0]] > max);
                 }
-                sums[p] += n;
-            }
-            for (p, &s) in sums.iter().enumerate() {
-                // Over the bound only with one premise that has items (and any without).
-                let alone = part_of.iter().zip(&items).filter(|(&q, &n)| q == p && n > 0).count() == 1;
-                prop_assert!(s <= max || alone);
-            }
-            if !items.is_empty() {
-                prop_assert_eq!(parts, part_of[part_of.len() - 1] + 1);
             }
         }
     }

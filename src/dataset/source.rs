@@ -117,7 +117,7 @@ impl DatasetSource {
         // Each split's files (one, or its parts in order), splits in the manifest's order.
         let mut splits: Vec<(&str, Vec<&str>)> = Vec::new();
         for &name in &files {
-            let split = super::parts::parse(name).map_or(name, |p| p.split);
+            let split = super::parts::split_of(name);
             match splits.iter_mut().find(|(s, _)| *s == split) {
                 Some((_, names)) => names.push(name),
                 None => splits.push((split, vec![name])),

@@ -46,6 +46,23 @@ pub struct PremiseFacts {
 
 pub use crate::dataset::record::VARIANT_FIELDS;
 
+/// Reads one JSON line as `T`; a line that is not JSON, or has a field of the wrong type, is an
+/// error naming its file and line.
+pub(crate) fn parse_line<'a, T: serde::Deserialize<'a>>(
+    text: &'a str,
+    source: &Source,
+    line: usize,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::input(
+            source,
+            line,
+            None,
+            format!("not valid JSON or a field of the wrong type: {e}"),
+        )
+    })
+}
+
 /// A fast hash for item ids (FxHash's multiply-rotate; ids are not adversarial).
 #[derive(Default, Clone, Copy)]
 pub struct IdHasher(u64);
@@ -266,14 +283,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     let err = |field: &str, msg: &str| {
                         Error::input(&source, line, Some(field), msg.to_string())
                     };
-                    let row = serde_json::from_str::<Row>(text).map_err(|e| {
-                        Error::input(
-                            &source,
-                            line,
-                            None,
-                            format!("not valid JSON or a field of the wrong type: {e}"),
-                        )
-                    })?;
+                    let row: Row = parse_line(text, &source, line)?;
                     let id: Box<str> = row
                         .id
                         .as_deref()
@@ -580,7 +590,7 @@ pub fn read_predictions(
         let parsed: Vec<Result<Parsed>> = batch
             .par_iter()
             .map(|&(line, text)| {
-                let v: Line = serde_json::from_str(text).map_err(|e| Error::input(&source, line, None, format!("not valid JSON or a field of the wrong type: {e}")))?;
+                let v: Line = parse_line(text, &source, line)?;
                 let number;
                 let id: &str = match &v.id {
                     Some(Id::Text(s)) => s,

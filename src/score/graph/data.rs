@@ -5,7 +5,7 @@ use crate::dataset::lines::{for_each_line_batch, Text};
 pub use crate::dataset::source::is_graph_dataset;
 use crate::dataset::source::DatasetSource;
 use crate::error::{Error, Result, Source};
-use crate::score::data::{intern_split, intern_variants, IdMap};
+use crate::score::data::{intern_split, intern_variants, parse_line, IdMap};
 use crate::text::graph_answer::{self, GraphAnswer, GraphReading};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -128,14 +128,7 @@ pub fn read_graph_dataset(dataset: &DatasetSource) -> Result<GraphDataset> {
                 .map(|&(line, text)| {
                     let err =
                         |field: &str, msg: String| Error::input(&source, line, Some(field), msg);
-                    let mut row: Row = serde_json::from_str(text).map_err(|e| {
-                        Error::input(
-                            &source,
-                            line,
-                            None,
-                            format!("not valid JSON or a field of the wrong type: {e}"),
-                        )
-                    })?;
+                    let mut row: Row = parse_line(text, &source, line)?;
                     if row.task.as_deref() != Some("graph") {
                         return Err(err(
                             "task",
@@ -267,14 +260,7 @@ pub fn read_graph_predictions(
         let parsed: Vec<Result<Parsed>> = batch
             .par_iter()
             .map(|&(line, text)| {
-                let v: Line = serde_json::from_str(text).map_err(|e| {
-                    Error::input(
-                        &source,
-                        line,
-                        None,
-                        format!("not valid JSON or a field of the wrong type: {e}"),
-                    )
-                })?;
+                let v: Line = parse_line(text, &source, line)?;
                 let id = v.id.as_deref().ok_or_else(|| {
                     Error::input(
                         &source,
