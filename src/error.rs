@@ -98,6 +98,25 @@ impl Error {
             message: shortened(message.into()),
         }
     }
+
+    /// This error with its line moved `lines` further into the file: an [`Error::Input`] found
+    /// in a part of a file, numbered within that part, renumbered in the whole file.
+    pub fn after_lines(self, lines: usize) -> Error {
+        match self {
+            Error::Input {
+                file,
+                line,
+                field,
+                message,
+            } => Error::Input {
+                file,
+                line: line + lines,
+                field,
+                message,
+            },
+            other => other,
+        }
+    }
 }
 
 /// The longest message an input error shows; longer ones (quoting a 10 MB line, say) are cut.

@@ -1,9 +1,10 @@
-//! Reading JSON-lines files fast on every core: a file is cut into byte ranges, each range is
-//! read (a positioned read), checked as UTF-8, line-counted and split into lines on the rayon
-//! pool, a window of a few ranges per thread at a time (the next window read while the caller
-//! works on this one), so memory holds two windows, not the file.
-//! Line numbers come from a prefix sum of the ranges' line counts, so batches, numbers and errors
-//! are the same as a sequential read's whatever the number of threads.
+//! Reading JSON-lines files fast on every core: a file is cut into byte ranges; each range is
+//! read (a positioned read), checked as UTF-8, split into lines and mapped by one task while its
+//! bytes are in cache, and the results are consumed in file order by whichever thread finishes
+//! the range due next ([`for_each_range`], [`for_each_line`]). No thread waits for a window of
+//! ranges to end, and memory holds a few ranges per thread, not the file. Lines are numbered
+//! within their range and renumbered in the file as they are consumed, so numbers and errors are
+//! those of a sequential read whatever the number of threads.
 
 use crate::error::{Error, Result, Source};
 use rayon::prelude::*;
@@ -13,21 +14,321 @@ use std::path::Path;
 /// whole by the range it starts in).
 const RANGE: usize = 1 << 20;
 
-/// Ranges read at once per thread: enough that uneven ranges even out, few enough that memory
-/// stays a few ranges per thread.
-const RANGES_PER_THREAD: usize = 4;
+/// Ranges mapped ahead of the one being consumed, per thread: enough that a slow range or the
+/// consumer's turn does not leave a thread idle, few enough that memory stays a few ranges per
+/// thread.
+const AHEAD_PER_THREAD: usize = 4;
 
-/// Calls `f` with successive batches of `(line number, line)` from `path`, in file order, lines
-/// without their line end (`\n` or `\r\n`, as [`str::lines`]); a final line without a newline
-/// is a line. Each batch is a window of byte ranges read and split on every core. A line that is
-/// not UTF-8 is an error naming it, after `f` has had every line before it.
-pub fn for_each_line_batch(
+/// Runs `map` on the lines of every byte range of `path`, on every core, and hands what it made
+/// of each range to `consume` in file order, with the number of lines before the range.
+///
+/// Each range is read, checked as UTF-8, split into lines and mapped by one task while its bytes
+/// are in cache, and no thread waits for a window of ranges to end: whichever thread finishes
+/// the range due next consumes it (and any following ones ready) while the others map on. At
+/// most a few ranges per thread are mapped ahead of the one consumed, so memory holds those,
+/// not the file. Lines are numbered from 1 within their range (`before + k` in the file),
+/// without their line ends, as [`str::lines`] splits them. A pipe is read in order, a block at a
+/// time, and mapped the same way.
+///
+/// Errors: the first error `consume` returns ends the read and is returned; a line that is not
+/// UTF-8 is an error naming it, returned after `consume` has had the lines before it.
+pub fn for_each_range<T: Send>(
     path: &Path,
     source: &Source,
-    f: impl FnMut(&[(usize, &str)]) -> Result<()>,
+    map: impl Fn(&[(usize, &str)]) -> T + Sync,
+    consume: impl FnMut(usize, T) -> Result<()> + Send,
 ) -> Result<()> {
-    let window = RANGES_PER_THREAD * rayon::current_num_threads().max(1);
-    for_each_line_batch_in(path, source, RANGE, window, f)
+    for_each_range_in(path, source, RANGE, false, |_, lines| map(lines), consume)
+}
+
+/// Maps every line of `path` with `map` on every core and hands the results to `consume` in file
+/// order, with their line numbers in the file ([`for_each_range`] a line at a time). `map` is
+/// given a line's number within its range, only to name it in an error: an [`Error::Input`] it
+/// returns is renumbered in the file, and ends the read once `consume` has had the lines before.
+pub fn for_each_line<T: Send>(
+    path: &Path,
+    source: &Source,
+    map: impl Fn(usize, &str) -> Result<T> + Sync,
+    mut consume: impl FnMut(usize, T) -> Result<()> + Send,
+) -> Result<()> {
+    for_each_range(
+        path,
+        source,
+        |lines| {
+            let mut mapped = Vec::with_capacity(lines.len());
+            for &(line, text) in lines {
+                match map(line, text) {
+                    Ok(value) => mapped.push(value),
+                    Err(e) => return (mapped, Some(e)),
+                }
+            }
+            (mapped, None)
+        },
+        |before, (mapped, error)| {
+            for (k, value) in mapped.into_iter().enumerate() {
+                consume(before + k + 1, value)?;
+            }
+            error.map_or(Ok(()), |e| Err(e.after_lines(before)))
+        },
+    )
+}
+
+/// [`for_each_range`] with `map` told the number of lines before its range, so that it can
+/// number lines in the file (to take the items at some positions, say). A file's lines are
+/// counted first, on every core; a pipe's are counted as its blocks are read in order.
+pub fn for_each_numbered_range<T: Send>(
+    path: &Path,
+    source: &Source,
+    map: impl Fn(usize, &[(usize, &str)]) -> T + Sync,
+    consume: impl FnMut(usize, T) -> Result<()> + Send,
+) -> Result<()> {
+    for_each_range_in(path, source, RANGE, true, map, consume)
+}
+
+/// The lines that start in each `range`-byte range of the regular file `file` of `len` bytes,
+/// up to the first range with a line that is not UTF-8 (its lines counted up to that line).
+fn lines_per_range(file: &std::fs::File, len: u64, range: usize) -> std::io::Result<Vec<usize>> {
+    (0..len.div_ceil(range as u64))
+        .into_par_iter()
+        .map_init(Vec::new, |buf, k| {
+            let lo = k * range as u64;
+            read_range(file, lo, (lo + range as u64).min(len), buf).map(|r| r.lines)
+        })
+        .collect()
+}
+
+/// A range once read and mapped: its line count, what `map` made of it, and the index within
+/// the range of a line that is not UTF-8.
+type Mapped<T> = Result<(usize, T, Option<usize>)>;
+
+/// Where [`for_each_range`] is: ranges claimed, consumed, and those mapped but not consumed.
+struct Order<T> {
+    /// The next range to claim.
+    next: usize,
+    /// Ranges in the file, once known (a pipe's at its end).
+    count: Option<usize>,
+    /// Ranges handed to the consumer.
+    consumed: usize,
+    /// Ranges `consumed..` as they are mapped (`None` while one is being mapped).
+    ready: std::collections::VecDeque<Option<Mapped<T>>>,
+    /// Set by an error or a panic: nothing more is claimed or consumed.
+    stop: bool,
+    error: Option<Error>,
+}
+
+/// What a pipe has left to read: the bytes after the last whole line read.
+struct Pipe {
+    file: std::fs::File,
+    carried: Vec<u8>,
+    /// Lines in the blocks read so far.
+    lines: usize,
+}
+
+/// [`for_each_range`] with ranges (and a pipe's blocks) of `range` bytes; `map` is told the
+/// lines before its range when `numbered` (else 0 for a file).
+fn for_each_range_in<T: Send>(
+    path: &Path,
+    source: &Source,
+    range: usize,
+    numbered: bool,
+    map: impl Fn(usize, &[(usize, &str)]) -> T + Sync,
+    consume: impl FnMut(usize, T) -> Result<()> + Send,
+) -> Result<()> {
+    use std::sync::{Condvar, Mutex, PoisonError};
+    let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
+    let metadata = file
+        .metadata()
+        .map_err(|e| Error::reading(path.display(), e))?;
+    let range = range.max(1);
+    let len = metadata.len();
+    // A pipe or a device has no positions to read from: it is read in order.
+    let (file, pipe) = if metadata.is_file() {
+        (Some(file), None)
+    } else {
+        let (carried, lines) = (Vec::new(), 0);
+        (
+            None,
+            Some(Mutex::new(Pipe {
+                file,
+                carried,
+                lines,
+            })),
+        )
+    };
+    // The lines before each range of a file, when `map` is to be told.
+    let starts: Vec<usize> = match &file {
+        Some(file) if numbered => {
+            let counts =
+                lines_per_range(file, len, range).map_err(|e| Error::reading(path.display(), e))?;
+            counts
+                .iter()
+                .scan(0, |before, &n| {
+                    let at = *before;
+                    *before += n;
+                    Some(at)
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let threads = rayon::current_num_threads().max(1);
+    let state = Mutex::new(Order::<T> {
+        next: 0,
+        count: file.as_ref().map(|_| len.div_ceil(range as u64) as usize),
+        consumed: 0,
+        ready: std::collections::VecDeque::new(),
+        stop: false,
+        error: None,
+    });
+    let moved = Condvar::new();
+    // The consumer, and the lines before the next range it takes.
+    let consumer = Mutex::new((consume, 0usize));
+    let state_lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    // Consumes the ranges ready in order, unless another thread is at it; a thread that finds
+    // the consumer busy leaves, and the busy one looks again once done.
+    let drain = || loop {
+        let Ok(mut guard) = consumer.try_lock() else {
+            return;
+        };
+        let (consume, before) = &mut *guard;
+        loop {
+            let mapped = {
+                let mut st = state_lock();
+                if st.stop || !st.ready.front().is_some_and(Option::is_some) {
+                    break;
+                }
+                st.consumed += 1;
+                st.ready.pop_front().flatten().expect("front is ready")
+            };
+            let outcome = mapped.and_then(|(lines, value, bad)| {
+                let at = *before;
+                *before += lines;
+                consume(at, value)?;
+                match bad {
+                    Some(k) => Err(Error::input(source, at + k + 1, None, "not valid UTF-8")),
+                    None => Ok(()),
+                }
+            });
+            let mut st = state_lock();
+            if let Err(e) = outcome {
+                st.error.get_or_insert(e);
+                st.stop = true;
+            }
+            drop(st);
+            moved.notify_all();
+        }
+        drop(guard);
+        let st = state_lock();
+        if st.stop || !st.ready.front().is_some_and(Option::is_some) {
+            return;
+        }
+    };
+    // Sets `stop` if a thread panics, so that no other waits for its range.
+    struct OnPanic<'a, T>(&'a Mutex<Order<T>>, &'a Condvar);
+    impl<T> Drop for OnPanic<'_, T> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.lock().unwrap_or_else(PoisonError::into_inner).stop = true;
+                self.1.notify_all();
+            }
+        }
+    }
+    let work = || {
+        let _on_panic = OnPanic(&state, &moved);
+        let mut buf = Vec::new();
+        loop {
+            // Claim the next range, once few enough are waiting to be consumed; a pipe's
+            // block is read while the claim is held, so blocks are read in order.
+            let mut st = state_lock();
+            let done = |st: &Order<T>| st.stop || st.count.is_some_and(|n| st.next >= n);
+            while !done(&st) && st.next - st.consumed >= AHEAD_PER_THREAD * threads {
+                st = moved.wait(st).unwrap_or_else(PoisonError::into_inner);
+            }
+            if done(&st) {
+                return;
+            }
+            let k = st.next;
+            st.next += 1;
+            // What was read, and the lines before it (known for a pipe, or once counted).
+            let read = match (&file, &pipe) {
+                (Some(file), _) => {
+                    drop(st);
+                    let lo = (k * range) as u64;
+                    let read = read_range(file, lo, (lo + range as u64).min(len), &mut buf);
+                    read.map(|r| Some((r, starts.get(k).copied().unwrap_or(0))))
+                }
+                (None, Some(pipe)) => {
+                    // Taken before the claim is let go, so blocks are read in claim order.
+                    let mut pipe = pipe.lock().unwrap_or_else(PoisonError::into_inner);
+                    drop(st);
+                    let read = read_block(&mut pipe, range, &mut buf);
+                    let before = pipe.lines;
+                    if let Ok(Some(r)) = &read {
+                        pipe.lines += r.lines;
+                    }
+                    drop(pipe);
+                    if matches!(read, Ok(None)) {
+                        let mut st = state_lock();
+                        st.count = Some(st.count.map_or(k, |n| n.min(k)));
+                        drop(st);
+                        moved.notify_all();
+                    }
+                    read.map(|r| r.map(|r| (r, before)))
+                }
+                (None, None) => unreachable!("a file or a pipe"),
+            };
+            let mapped = match read {
+                Ok(None) => return,
+                Ok(Some((r, before))) => {
+                    // Checked when the range was read.
+                    let text = std::str::from_utf8(&buf[r.begin..r.end]).unwrap_or_default();
+                    let lines: Vec<(usize, &str)> =
+                        text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
+                    Ok((r.lines, map(before, &lines), r.bad))
+                }
+                Err(e) => Err(Error::reading(path.display(), e)),
+            };
+            {
+                let mut st = state_lock();
+                let i = k - st.consumed;
+                if st.ready.len() <= i {
+                    st.ready.resize_with(i + 1, || None);
+                }
+                st.ready[i] = Some(mapped);
+            }
+            drain();
+        }
+    };
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| work());
+        }
+    });
+    let st = state.into_inner().unwrap_or_else(PoisonError::into_inner);
+    match st.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Reads the next block of about `block` bytes of whole lines of a pipe into `buf` (the bytes
+/// after its last whole line carried to the next); `None` at the end.
+fn read_block(pipe: &mut Pipe, block: usize, buf: &mut Vec<u8>) -> std::io::Result<Option<Range>> {
+    use std::io::Read;
+    buf.clear();
+    buf.append(&mut pipe.carried);
+    loop {
+        let have = buf.len();
+        let read = (&mut pipe.file).take(block as u64).read_to_end(buf)?;
+        if read == 0 {
+            return Ok((!buf.is_empty()).then(|| checked(buf, 0, buf.len())));
+        }
+        if let Some(i) = memchr_last(b'\n', &buf[have..]) {
+            let end = have + i + 1;
+            pipe.carried.extend_from_slice(&buf[end..]);
+            return Ok(Some(checked(buf, 0, end)));
+        }
+    }
 }
 
 /// What one range holds once read: its owned lines are `buf[begin..end]`.
@@ -38,157 +339,6 @@ struct Range {
     lines: usize,
     /// The index (within the range) of a line that is not UTF-8; `end` then stops before it.
     bad: Option<usize>,
-}
-
-/// [`for_each_line_batch`] with ranges of `range` bytes, `window` ranges at a time. While `f`
-/// works on one window the next is read by a task on the pool, so threads that `f` leaves idle
-/// (at the end of a parallel loop, or in its serial part) read ahead; memory holds two windows.
-fn for_each_line_batch_in(
-    path: &Path,
-    source: &Source,
-    range: usize,
-    window: usize,
-    mut f: impl FnMut(&[(usize, &str)]) -> Result<()>,
-) -> Result<()> {
-    let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
-    let metadata = file
-        .metadata()
-        .map_err(|e| Error::reading(path.display(), e))?;
-    if !metadata.is_file() {
-        // A pipe or a device: no positions to read from, so one reader in order.
-        return for_each_line_batch_streamed(file, path, source, range * window, f);
-    }
-    let len = metadata.len();
-    let (range, window) = (range.max(1) as u64, window.max(1));
-    // Reads the window of ranges from `start` into `bufs`, every range on its own task.
-    let read_window = |start: u64, bufs: &mut Vec<Vec<u8>>| -> Result<Vec<Range>> {
-        let count = (len - start).div_ceil(range).min(window as u64) as usize;
-        if bufs.len() < count {
-            bufs.resize_with(count, Vec::new);
-        }
-        bufs[..count]
-            .par_iter_mut()
-            .enumerate()
-            .map(|(k, buf)| {
-                let lo = start + k as u64 * range;
-                read_range(&file, lo, (lo + range).min(len), buf)
-                    .map_err(|e| Error::reading(path.display(), e))
-            })
-            .collect()
-    };
-    if len == 0 {
-        return Ok(());
-    }
-    let (mut bufs, mut spare) = (Vec::new(), Vec::new());
-    let mut ranges = read_window(0, &mut bufs)?;
-    // Lines before the current window, and where it starts.
-    let (mut before, mut start) = (0usize, 0u64);
-    loop {
-        let next_start = start + window as u64 * range;
-        let mut next = None;
-        let delivered = rayon::in_place_scope(|scope| {
-            if next_start < len {
-                let (next, spare, read_window) = (&mut next, &mut spare, &read_window);
-                scope.spawn(move |_| *next = Some(read_window(next_start, spare)));
-            }
-            deliver(&bufs, &ranges, before, source, &mut f)
-        });
-        before += delivered?;
-        match next {
-            None => return Ok(()),
-            Some(read) => ranges = read?,
-        }
-        std::mem::swap(&mut bufs, &mut spare);
-        start = next_start;
-    }
-}
-
-/// [`for_each_line_batch`] for what is not a regular file (a pipe, `/dev/stdin`): blocks of
-/// about `block` bytes of whole lines read in order, each split on the pool.
-fn for_each_line_batch_streamed(
-    mut file: std::fs::File,
-    path: &Path,
-    source: &Source,
-    block: usize,
-    mut f: impl FnMut(&[(usize, &str)]) -> Result<()>,
-) -> Result<()> {
-    use std::io::Read;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut before = 0;
-    loop {
-        // Fill up to a block past what is carried from the last read.
-        let carried = buf.len();
-        let read = (&mut file)
-            .take(block.max(1) as u64)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::reading(path.display(), e))?;
-        let end = if read == 0 {
-            buf.len()
-        } else {
-            match memchr_last(b'\n', &buf[carried..]) {
-                Some(i) => carried + i + 1,
-                None => continue,
-            }
-        };
-        let range = checked(&buf, 0, end);
-        before += deliver(std::slice::from_ref(&buf), &[range], before, source, &mut f)?;
-        if read == 0 {
-            return Ok(());
-        }
-        buf.drain(..end);
-    }
-}
-
-/// Hands the lines of one window of `ranges` (read into `bufs`) to `f` as one batch, numbered
-/// after the `before` lines of the windows before; returns how many lines it held. A range with
-/// a line that is not UTF-8 ends the file: the lines before that line are handed over, then the
-/// error names it.
-fn deliver(
-    bufs: &[Vec<u8>],
-    ranges: &[Range],
-    before: usize,
-    source: &Source,
-    f: &mut impl FnMut(&[(usize, &str)]) -> Result<()>,
-) -> Result<usize> {
-    let stop = ranges
-        .iter()
-        .position(|r| r.bad.is_some())
-        .map_or(ranges.len(), |k| k + 1);
-    // Where each range's lines start in the batch.
-    let mut firsts = Vec::with_capacity(stop);
-    let mut total = 0;
-    for r in &ranges[..stop] {
-        firsts.push(total);
-        total += r.lines;
-    }
-    let mut batch: Vec<(usize, &str)> = vec![(0, ""); total];
-    let mut slots: Vec<&mut [(usize, &str)]> = Vec::with_capacity(stop);
-    let mut rest = &mut batch[..];
-    for r in &ranges[..stop] {
-        let (slot, tail) = rest.split_at_mut(r.lines);
-        slots.push(slot);
-        rest = tail;
-    }
-    slots
-        .into_par_iter()
-        .zip(&bufs[..stop])
-        .zip(&ranges[..stop])
-        .zip(&firsts)
-        .for_each(|(((slot, buf), r), &first)| {
-            // Checked when the range was read.
-            let text = std::str::from_utf8(&buf[r.begin..r.end]).unwrap_or_default();
-            for (k, (s, line)) in slot.iter_mut().zip(text.lines()).enumerate() {
-                *s = (before + first + k + 1, line);
-            }
-        });
-    if !batch.is_empty() {
-        f(&batch)?;
-    }
-    if let Some(k) = ranges[..stop].iter().position(|r| r.bad.is_some()) {
-        let line = before + firsts[k] + ranges[k].bad.unwrap_or_default() + 1;
-        return Err(Error::input(source, line, None, "not valid UTF-8"));
-    }
-    Ok(total)
 }
 
 /// Reads into `buf` the lines that start in the byte range `lo..hi` of `file` (each whole, up to
@@ -381,25 +531,6 @@ mod tests {
         (lines, bad)
     }
 
-    /// What the range reader hands over: every batch's lines, and the line of a UTF-8 error.
-    fn ranged(path: &Path, range: usize, window: usize) -> (Vec<(usize, String)>, Option<usize>) {
-        let source = Source::File(path.to_path_buf());
-        let mut seen = Vec::new();
-        let result = for_each_line_batch_in(path, &source, range, window, |batch| {
-            assert!(!batch.is_empty(), "an empty batch");
-            seen.extend(batch.iter().map(|&(n, l)| (n, l.to_string())));
-            Ok(())
-        });
-        let bad = result.err().map(|e| {
-            let text = e.to_string();
-            let tail = text
-                .strip_suffix(": not valid UTF-8")
-                .unwrap_or_else(|| panic!("not a UTF-8 error: {text}"));
-            tail.rsplit(':').next().unwrap().parse().unwrap()
-        });
-        (seen, bad)
-    }
-
     fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("corrcause-lines-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -455,85 +586,170 @@ mod tests {
             })
     }
 
+    /// What [`for_each_range`] hands over: every line numbered in the file (each range's own
+    /// lines, numbered from 1 within it, moved by `before`), and the line of a UTF-8 error.
+    fn mapped(path: &Path, range: usize, numbered: bool) -> (Vec<(usize, String)>, Option<usize>) {
+        let source = Source::File(path.to_path_buf());
+        let mut seen = Vec::new();
+        let result = for_each_range_in(
+            path,
+            &source,
+            range,
+            numbered,
+            |before, lines| {
+                for (k, &(n, _)) in lines.iter().enumerate() {
+                    assert_eq!(n, k + 1, "numbered from 1 within the range");
+                }
+                let lines: Vec<_> = lines.iter().map(|&(n, l)| (n, l.to_string())).collect();
+                (before, lines)
+            },
+            |before, (told, lines)| {
+                assert_eq!(
+                    before,
+                    seen.len(),
+                    "ranges come in order, every line counted"
+                );
+                if numbered {
+                    assert_eq!(told, before, "map told the lines before its range");
+                }
+                seen.extend(lines.into_iter().map(|(n, l)| (before + n, l)));
+                Ok(())
+            },
+        );
+        let bad = result.err().map(|e| {
+            let text = e.to_string();
+            let tail = text.strip_suffix(": not valid UTF-8").unwrap();
+            tail.rsplit(':').next().unwrap().parse().unwrap()
+        });
+        (seen, bad)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
-        /// Whatever the range and window sizes, the batches hold the lines and numbers of a
-        /// sequential read, and a line that is not UTF-8 is named by the same number after
-        /// every line before it was handed over.
+        /// Whatever the range size, the ranges consumed hold the lines of a sequential read,
+        /// numbered as it numbers them; a line that is not UTF-8 ends the file with its number.
         #[test]
-        fn ranges_read_as_a_sequential_read(
+        fn ranges_consumed_read_as_a_sequential_read(
             bytes in file(),
             range in 1usize..80,
-            window in 1usize..6,
+            numbered: bool,
         ) {
-            let path = temp_file(&format!("prop-{range}-{window}.txt"), &bytes);
+            let path = temp_file(&format!("map-{range}-{numbered}.txt"), &bytes);
             let (want, want_bad) = sequential(&bytes);
-            let (got, got_bad) = ranged(&path, range, window);
+            let (got, got_bad) = mapped(&path, range, numbered);
             prop_assert_eq!(got, want);
             prop_assert_eq!(got_bad, want_bad);
         }
     }
 
+    /// On 4 threads, with ranges that take uneven times to map (so they finish out of order),
+    /// every range is consumed once, in file order, and few are mapped ahead of the consumer.
     #[test]
-    fn line_batches_number_every_line_across_windows_and_name_bad_utf8() {
-        // About 2.5 windows of numbered lines of varying length, the last without a newline.
-        let (range, window) = (1 << 16, 3);
-        let mut text = String::new();
-        let mut n = 0;
-        while text.len() < range * window * 5 / 2 {
-            n += 1;
-            text.push_str(&format!("{n} {}\n", "x".repeat(n % 997)));
-        }
-        text.pop();
-        let path = temp_file("numbered.txt", text.as_bytes());
-        let (seen, bad) = ranged(&path, range, window);
-        assert_eq!(bad, None);
-        assert_eq!(seen.len(), n);
-        for (k, (number, line)) in seen.iter().enumerate() {
-            assert_eq!(*number, k + 1);
-            assert!(line.starts_with(&format!("{number} ")), "{number}: {line}");
-        }
-        // The public reader (ranges of its own size, a window per thread) agrees.
+    fn ranges_finishing_out_of_order_are_consumed_in_order() {
+        let text: String = (1..=3000).map(|n| format!("{n}\n")).collect();
+        let path = temp_file("uneven.txt", text.as_bytes());
         let source = Source::File(path.clone());
-        let mut count = 0;
-        for_each_line_batch(&path, &source, |batch| {
-            for &(number, line) in batch {
-                count += 1;
-                assert_eq!(number, count);
-                assert!(line.starts_with(&format!("{number} ")));
-            }
-            Ok(())
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let ahead = std::sync::atomic::AtomicUsize::new(0);
+        let most_ahead = std::sync::atomic::AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        pool.install(|| {
+            for_each_range_in(
+                &path,
+                &source,
+                64,
+                false,
+                |_, lines| {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let first: u64 = lines[0].1.parse().unwrap();
+                    std::thread::sleep(std::time::Duration::from_micros(first * 7919 % 500));
+                    let now = ahead.fetch_add(1, SeqCst) + 1;
+                    most_ahead.fetch_max(now, SeqCst);
+                    lines
+                        .iter()
+                        .map(|l| l.1.parse::<usize>().unwrap())
+                        .collect::<Vec<_>>()
+                },
+                |before, numbers| {
+                    ahead.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    for (k, n) in numbers.into_iter().enumerate() {
+                        assert_eq!(n, before + k + 1);
+                        seen.push(n);
+                    }
+                    Ok(())
+                },
+            )
         })
         .unwrap();
-        assert_eq!(count, n);
-        // Invalid UTF-8 on a line of the second window is named by its number.
-        let mut bytes = text.into_bytes();
-        let at = range * window + range / 2;
-        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-        bytes[at] = 0xff;
-        let path = temp_file("numbered-bad.txt", &bytes);
-        let (seen, bad) = ranged(&path, range, window);
-        assert_eq!(bad, Some(line));
-        assert_eq!(seen.len(), line - 1);
-        let err = for_each_line_batch(&path, &source, |_| Ok(()))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains(&format!(":{line}: not valid UTF-8")), "{err}");
+        assert_eq!(seen, (1..=3000).collect::<Vec<_>>());
+        let most = most_ahead.into_inner();
+        // The limit, and the one range the consumer has taken but not yet finished.
+        assert!(
+            most <= AHEAD_PER_THREAD * 4 + 1,
+            "{most} ranges mapped ahead"
+        );
     }
 
-    /// A pipe has no positions to read from: it is read in order, with the same lines and
-    /// numbers (here in blocks smaller than its lines, so lines span reads).
+    /// The first error the consumer returns ends the read (nothing after it is consumed), and
+    /// a panic while mapping reaches the caller instead of leaving other threads waiting.
+    #[test]
+    fn an_error_or_a_panic_ends_the_read() {
+        let path = temp_file("stop.txt", "a\nb\nc\n".repeat(1000).as_bytes());
+        let source = Source::File(path.clone());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let mut calls = 0;
+        let err = pool
+            .install(|| {
+                for_each_range_in(
+                    &path,
+                    &source,
+                    64,
+                    false,
+                    |_, l| l.len(),
+                    |before, _| {
+                        calls += 1;
+                        match calls {
+                            3 => Err(Error::input(&source, before + 1, None, "stop")),
+                            _ => Ok(()),
+                        }
+                    },
+                )
+            })
+            .unwrap_err();
+        assert_eq!(calls, 3);
+        assert!(err.to_string().ends_with(": stop"), "{err}");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                let maps = std::sync::atomic::AtomicUsize::new(0);
+                let map = |_, _: &[(usize, &str)]| {
+                    let k = maps.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    assert_ne!(k, 5, "a map that panics");
+                };
+                for_each_range_in(&path, &source, 64, false, map, |_, ()| Ok(()))
+            })
+        }));
+        assert!(panicked.is_err(), "the panic reached the caller");
+    }
+
+    /// A pipe is read in order, a block at a time, with the lines and numbers of a sequential
+    /// read (here in blocks smaller than its lines, so lines span reads).
     #[test]
     fn a_pipe_is_read_in_order() {
         use std::io::Write;
         use std::os::fd::AsRawFd;
         let mut bytes = Vec::new();
-        for n in 0..2000 {
-            bytes.extend_from_slice(format!("{n} {}", "é".repeat(n % 50)).as_bytes());
-            bytes.extend_from_slice(if n % 3 == 0 { b"\r\n" } else { b"\n" });
+        for n in 0..3000 {
+            bytes.extend_from_slice(format!("{n} {}", "é".repeat(n % 40)).as_bytes());
+            bytes.extend_from_slice(if n % 4 == 0 { b"\r\n" } else { b"\n" });
         }
         bytes.extend_from_slice(b"last");
-        for bad_at in [None, Some(bytes.len() / 2)] {
+        for (bad_at, block) in [(None, 16), (None, 1000), (Some(bytes.len() / 3), 100)] {
             let mut bytes = bytes.clone();
             if let Some(at) = bad_at {
                 bytes[at] = 0xff;
@@ -542,41 +758,40 @@ mod tests {
             let path = std::path::PathBuf::from(format!("/proc/self/fd/{}", reader.as_raw_fd()));
             let written = bytes.clone();
             let feeder = std::thread::spawn(move || writer.write_all(&written));
-            let source = Source::File(path.clone());
-            let mut seen = Vec::new();
-            let result = for_each_line_batch_in(&path, &source, 16, 3, |batch| {
-                seen.extend(batch.iter().map(|&(n, l)| (n, l.to_string())));
-                Ok(())
-            });
+            let got = mapped(&path, block, true);
             drop(reader);
             let _ = feeder.join().unwrap();
-            let (want, want_bad) = sequential(&bytes);
-            assert_eq!(seen, want);
-            match want_bad {
-                None => result.unwrap(),
-                Some(line) => assert!(
-                    result
-                        .unwrap_err()
-                        .to_string()
-                        .ends_with(&format!(":{line}: not valid UTF-8")),
-                    "line {line}"
-                ),
-            }
+            assert_eq!(got, sequential(&bytes));
         }
     }
 
+    /// An input error made within a range names its line in the whole file once renumbered.
     #[test]
-    fn an_error_from_the_caller_stops_the_read() {
-        let path = temp_file("stop.txt", "a\nb\nc\n".repeat(1000).as_bytes());
+    fn errors_within_a_range_are_renumbered_in_the_file() {
+        let path = temp_file("renumber.txt", "ok\n".repeat(500).as_bytes());
         let source = Source::File(path.clone());
-        let mut calls = 0;
-        let err = for_each_line_batch_in(&path, &source, 64, 2, |batch| {
-            calls += 1;
-            Err(Error::input(&source, batch[0].0, None, "stop"))
-        })
+        let mut range = 0;
+        let err = for_each_range_in(
+            &path,
+            &source,
+            64,
+            false,
+            |_, lines| {
+                let third = lines.iter().find(|l| l.0 == 3);
+                third.map(|&(n, _)| Error::input(&source, n, Some("x"), "no"))
+            },
+            |before, error| {
+                range += 1;
+                match error {
+                    Some(e) if range == 8 => Err(e.after_lines(before)),
+                    _ => Ok(()),
+                }
+            },
+        )
         .unwrap_err();
-        assert_eq!(calls, 1);
-        assert!(err.to_string().ends_with(":1: stop"), "{err}");
+        // 64-byte ranges of 3-byte lines: the first line starting in range 7 (bytes 448..512)
+        // starts at byte 450, line 151 of the file; its third line is 153.
+        assert!(err.to_string().ends_with(":153: field `x`: no"), "{err}");
     }
 
     #[test]

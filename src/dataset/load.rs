@@ -4,10 +4,9 @@
 //! error naming the file and line.
 
 use super::corr2cause_csv::Corr2CauseCsv;
-use super::lines::for_each_line_batch;
+use super::lines::for_each_line;
 use super::source::{DatasetSource, Form, ALL_SPLITS};
 use crate::error::{Error, Result, Source};
-use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
@@ -58,39 +57,33 @@ pub fn load(path: &Path, split: Option<&str>) -> Result<Vec<Map<String, Value>>>
     let mut seen_splits: Vec<String> = Vec::new();
     for file in &source.files {
         let source = Source::File(file.clone());
-        for_each_line_batch(file, &source, |batch| {
-            let parsed: Vec<Result<Map<String, Value>>> = batch
-                .par_iter()
-                .map(|&(line, text)| match serde_json::from_str::<Value>(text) {
-                    Ok(Value::Object(map)) => Ok(map),
-                    Ok(_) => Err(Error::input(
-                        &source,
-                        line,
-                        None,
-                        "expected a JSON object (one record per line)",
-                    )),
-                    Err(e) => Err(Error::input(
-                        &source,
-                        line,
-                        None,
-                        format!("not valid JSON: {e}"),
-                    )),
-                })
-                .collect();
-            for record in parsed {
-                let record = record?;
-                match split {
-                    None => records.push(record),
-                    Some(want) => {
-                        let have = record.get("split").and_then(Value::as_str);
-                        if let Some(h) = have {
-                            if !seen_splits.iter().any(|s| s == h) {
-                                seen_splits.push(h.to_string());
-                            }
+        let parse = |line: usize, text: &str| match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(Error::input(
+                &source,
+                line,
+                None,
+                "expected a JSON object (one record per line)",
+            )),
+            Err(e) => Err(Error::input(
+                &source,
+                line,
+                None,
+                format!("not valid JSON: {e}"),
+            )),
+        };
+        for_each_line(file, &source, parse, |_, record| {
+            match split {
+                None => records.push(record),
+                Some(want) => {
+                    let have = record.get("split").and_then(Value::as_str);
+                    if let Some(h) = have {
+                        if !seen_splits.iter().any(|s| s == h) {
+                            seen_splits.push(h.to_string());
                         }
-                        if have == Some(want) {
-                            records.push(record);
-                        }
+                    }
+                    if have == Some(want) {
+                        records.push(record);
                     }
                 }
             }

@@ -19,11 +19,10 @@ pub mod progress;
 pub mod prompt;
 pub mod stop;
 
-use crate::dataset::lines::for_each_line_batch;
+use crate::dataset::lines::{for_each_numbered_range, for_each_range};
 use crate::error::{Error, Result, Source};
 use crate::output::AtomicFile;
 use baseline::{Answerer, Baseline};
-use rayon::prelude::*;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -112,27 +111,34 @@ pub fn run_baseline(
     out: &Path,
     items: Option<std::ops::Range<usize>>,
 ) -> Result<usize> {
-    let wanted = items.unwrap_or(0..usize::MAX);
     let answerer = Answerer::new(baseline, seed);
     let mut file = AtomicFile::create(out)?;
     let mut count = 0;
+    // Items before the current file.
     let mut position = 0usize;
     for path in files {
         let source = Source::File(path.clone());
-        for_each_line_batch(path, &source, |batch| {
-            // This batch holds the items at positions position..position + batch.len().
-            let from = wanted.start.saturating_sub(position).min(batch.len());
-            let to = wanted.end.saturating_sub(position).min(batch.len());
-            position += batch.len();
-            let answered: Vec<Result<String>> = batch[from..to.max(from)]
-                .par_iter()
-                .map(|&(line_no, text)| {
-                    let item = parse_item(&source, line_no, text)?;
+        // The answers to the wanted items of a range as JSON lines, how many, and the lines up
+        // to the range's end; lines are numbered in the file from `before` (0 when not known:
+        // then an error is renumbered once it is).
+        let answer_range =
+            |before: usize, lines: &[(usize, &str)]| -> Result<(String, usize, usize)> {
+                let mut text = String::new();
+                let mut answered = 0;
+                for &(line, json) in lines {
+                    let line = before + line;
+                    if items
+                        .as_ref()
+                        .is_some_and(|wanted| !wanted.contains(&(position + line - 1)))
+                    {
+                        continue;
+                    }
+                    let item = parse_item(&source, line, json)?;
                     let record = match &item.variables {
                         Some(variables) => {
                             let output = answerer
                                 .answer_graph(&item.id, &item.premise, variables)
-                                .map_err(|e| Error::input(&source, line_no, None, e))?;
+                                .map_err(|e| Error::input(&source, line, None, e))?;
                             let answer = crate::text::graph_answer::read(&output, variables)
                                 .answer
                                 .ok()
@@ -142,21 +148,32 @@ pub fn run_baseline(
                         None => {
                             let output = answerer
                                 .answer(&item.id, &item.premise, &item.hypothesis)
-                                .map_err(|e| Error::input(&source, line_no, None, e))?;
+                                .map_err(|e| Error::input(&source, line, None, e))?;
                             let answer = if output == "Yes" { "valid" } else { "invalid" };
                             serde_json::json!({"id": item.id, "output": output, "answer": answer})
                         }
                     };
-                    Ok(record.to_string() + "\n")
-                })
-                .collect();
-            for a in answered {
-                file.write_all(a?.as_bytes())
-                    .map_err(|e| Error::writing(out.display(), e))?;
-                count += 1;
-            }
+                    text.push_str(&record.to_string());
+                    text.push('\n');
+                    answered += 1;
+                }
+                Ok((text, answered, before + lines.len()))
+            };
+        let mut lines = 0;
+        let mut write = |shift: usize, answered: Result<(String, usize, usize)>| -> Result<()> {
+            let (text, n, end) = answered.map_err(|e| e.after_lines(shift))?;
+            file.write_all(text.as_bytes())
+                .map_err(|e| Error::writing(out.display(), e))?;
+            count += n;
+            lines = shift + end;
             Ok(())
-        })?;
+        };
+        match &items {
+            // Only the items at some positions: each range is told the lines before it.
+            Some(_) => for_each_numbered_range(path, &source, answer_range, |_, a| write(0, a))?,
+            None => for_each_range(path, &source, |l| answer_range(0, l), &mut write)?,
+        }
+        position += lines;
     }
     file.commit()?;
     Ok(count)

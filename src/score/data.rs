@@ -5,7 +5,7 @@
 use super::answer::{self, Answer};
 use super::harness::{self, LogKind};
 use crate::causal::Relation;
-use crate::dataset::lines::{for_each_line_batch, Text};
+use crate::dataset::lines::{for_each_range, Text};
 use crate::dataset::source::{DatasetSource, Form};
 use crate::error::{Error, Result, Source};
 use crate::text::{parse_hypothesis, parse_premise};
@@ -93,8 +93,8 @@ pub struct Dataset {
     pub items: Vec<Item>,
     /// The id of each item, by index.
     pub ids: Vec<Box<str>>,
-    /// Ids to indices, built on first need (predictions usually come in dataset order).
-    pub index: std::sync::OnceLock<IdMap>,
+    /// Finds items by id; built by the reader (or on first need).
+    pub index: IdIndex,
     pub premises: Vec<PremiseFacts>,
     /// Split names, indexed by [`Item::split`].
     pub splits: Vec<String>,
@@ -139,7 +139,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     let mut ds = Dataset {
         items: Vec::new(),
         ids: Vec::new(),
-        index: std::sync::OnceLock::new(),
+        index: IdIndex::default(),
         premises: Vec::new(),
         splits: Vec::new(),
         variant_values: Vec::new(),
@@ -205,240 +205,107 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                 pair,
             });
         }
+        ds.index = IdIndex::of(&ds.ids);
         return Ok(ds);
-    }
-    /// The fields the scorer reads from a dataset line; text is borrowed where it can be.
-    #[derive(serde::Deserialize)]
-    struct Row<'a> {
-        #[serde(borrow)]
-        id: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        premise_id: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        premise: Option<Text<'a>>,
-        label: Option<serde_json::Number>,
-        #[serde(borrow, default)]
-        label3: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        relation: Option<Text<'a>>,
-        #[serde(default)]
-        num_variables: Option<u64>,
-        #[serde(default)]
-        mec_size: Option<u64>,
-        #[serde(borrow, default)]
-        split: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        x: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        y: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        names: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        style: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        premise_form: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        order: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        variant: Option<Text<'a>>,
-        #[serde(borrow, default)]
-        depth: Option<Text<'a>>,
-    }
-    /// The variant fields of a row, in the order of [`VARIANT_FIELDS`].
-    fn variant_fields<'b>(v: &'b Row) -> [Option<&'b str>; 5] {
-        [&v.names, &v.style, &v.premise_form, &v.order, &v.variant].map(|x| x.as_deref())
     }
     for file in &dataset.files {
         let source = Source::File(file.clone());
         files_read.push(file.clone());
         let file_index = (files_read.len() - 1) as u16;
-        for_each_line_batch(file, &source, |batch| {
-            // Everything per row that needs no shared state is done on every core: parsing, the
-            // codes of splits and variant values already known, and the depth.
-            struct Parsed<'a> {
-                row: Row<'a>,
-                id: Box<str>,
-                label: u8,
-                label3: Option<u8>,
-                relation: Option<Relation>,
-                /// `None` when the split name is new (interned in file order below).
-                split: Option<Option<u8>>,
-                /// `None` when a variant value is new.
-                variants: Option<[u8; 5]>,
-                depth: Result<Option<u8>, ()>,
-            }
-            impl Parsed<'_> {
-                fn key(&self) -> &str {
-                    let v = &self.row;
-                    v.premise_id
-                        .as_deref()
-                        .or(v.premise.as_deref())
-                        .unwrap_or(&self.id)
+        // Every range is read on every core as far as its first error ([`Part`]); each is then
+        // taken in file order for what needs the whole file: premise, split and variant codes.
+        let take = |before: usize, part: Part| -> Result<()> {
+            let at = |row: u32| before + part.lines[row as usize] as usize;
+            // The first error by row: a new split or variant value past the limits (found in
+            // file order), else the range's own. Rows after it are not taken.
+            let mut stop: Option<(u32, Error)> = None;
+            let mut first_error = |row: u32, e: Error| {
+                if stop.as_ref().is_none_or(|(r, _)| row < *r) {
+                    stop = Some((row, e));
+                }
+            };
+            let mut split_code = Vec::with_capacity(part.splits.len());
+            for (name, row) in &part.splits {
+                match intern_split(&mut ds.splits, Some(name)) {
+                    Ok(code) => split_code.push(code),
+                    Err(m) => {
+                        first_error(*row, Error::input(&source, at(*row), Some("split"), m));
+                        break;
+                    }
                 }
             }
-            let (splits, values) = (&ds.splits, &ds.variant_values);
-            let mut rows: Vec<Result<Parsed>> = batch
-                .par_iter()
-                .map(|&(line, text)| {
-                    let err = |field: &str, msg: &str| {
-                        Error::input(&source, line, Some(field), msg.to_string())
-                    };
-                    let row: Row = parse_line(text, &source, line)?;
-                    let id: Box<str> = row
-                        .id
-                        .as_deref()
-                        .ok_or_else(|| err("id", "missing"))?
-                        .into();
-                    let label = match row.label.as_ref().and_then(|n| n.as_u64()) {
-                        Some(l @ (0 | 1)) => l as u8,
-                        _ => return Err(err("label", "expected 0 or 1")),
-                    };
-                    let label3 = row.label3.as_deref().and_then(label3_code);
-                    let relation = row.relation.as_deref().and_then(|r| r.parse().ok());
-                    let split = known_split(splits, row.split.as_deref());
-                    let variants = known_variants(values, variant_fields(&row));
-                    let depth = match row.depth.as_deref() {
-                        None => Ok(None),
-                        Some(d) => crate::causal::Depth::NAMES
-                            .iter()
-                            .position(|n| *n == d)
-                            .map(|k| Some(k as u8))
-                            .ok_or(()),
-                    };
-                    Ok(Parsed {
-                        row,
-                        id,
-                        label,
-                        label3,
-                        relation,
-                        split,
-                        variants,
-                        depth,
-                    })
-                })
-                .collect();
-            // Whether each row's premise key is the one of the row before (items of a premise are
-            // consecutive), so the serial pass below looks up only the first of each run.
-            let same_as_before: Vec<bool> = (0..rows.len())
-                .into_par_iter()
-                .map(|i| match (i.checked_sub(1).map(|j| &rows[j]), &rows[i]) {
-                    (Some(Ok(a)), Ok(b)) => a.key() == b.key(),
-                    _ => false,
-                })
-                .collect();
-            // In file order: premise indices, new split and variant values, the errors that
-            // depend on them, and the items (their pairs filled in below).
-            let first_item = ds.items.len();
-            // New premises: their index and the row that first names them.
-            let mut fresh: Vec<(u32, usize)> = Vec::new();
-            let mut p = 0u32;
-            let parsed_ok = rows.iter().position(Result::is_err).unwrap_or(rows.len());
-            for (k, (&(line, _), parsed)) in batch.iter().zip(&mut rows[..parsed_ok]).enumerate() {
-                let Ok(parsed) = parsed else {
-                    unreachable!("rows before {parsed_ok} parsed")
-                };
-                let err = |field: &str, msg: &str| {
-                    Error::input(&source, line, Some(field), msg.to_string())
-                };
-                if parsed.label3.is_none() {
-                    ds.has_label3 = false;
+            let mut value_code = Vec::with_capacity(part.values.len());
+            for (value, row, field) in &part.values {
+                let mut fields = [None; 5];
+                fields[*field as usize] = Some(value.as_str());
+                match intern_variants(&mut ds.variant_values, fields) {
+                    Ok(codes) => value_code.push(codes[*field as usize]),
+                    Err((field, m)) => {
+                        first_error(*row, Error::input(&source, at(*row), Some(field), m));
+                        break;
+                    }
                 }
-                if !same_as_before[k] {
-                    let key = parsed.key();
-                    p = match premise_index.get(key) {
-                        Some(&i) => i,
-                        None => {
-                            let i = ds.premises.len() as u32;
-                            ds.premises.push(PremiseFacts::default());
-                            names_of.push(None);
-                            premise_index.insert(key.to_string(), i);
-                            fresh.push((i, k));
-                            i
+            }
+            if let Some((row, e)) = part.error {
+                first_error(row, e.after_lines(before));
+            }
+            let taken = stop.as_ref().map_or(part.items.len(), |(r, _)| *r as usize);
+            // The premise of each run, new ones with the facts of their first row.
+            let mut run_premise = Vec::with_capacity(part.runs.len());
+            for run in part.runs {
+                if run.first_row as usize >= taken {
+                    break;
+                }
+                let key = run
+                    .key
+                    .as_deref()
+                    .unwrap_or(&part.ids[run.first_row as usize]);
+                run_premise.push(match premise_index.get(key) {
+                    Some(&i) => i,
+                    None => {
+                        let i = ds.premises.len() as u32;
+                        ds.premises.push(run.facts.unwrap_or_default());
+                        premise_index.insert(key.to_string(), i);
+                        i
+                    }
+                });
+            }
+            ds.has_label3 &= part.label3_rows >= taken;
+            ds.items.extend(part.items[..taken].iter().map(|item| {
+                Item {
+                    premise: run_premise[item.premise as usize],
+                    split: item
+                        .split
+                        .map(|s| split_code[s as usize].unwrap_or_default()),
+                    variants: item.variants.map(|v| {
+                        if v == 0 {
+                            0
+                        } else {
+                            value_code[v as usize - 1]
                         }
-                    };
+                    }),
+                    ..item.clone()
                 }
-                let v = &parsed.row;
-                let split = match parsed.split {
-                    Some(split) => split,
-                    None => intern_split(&mut ds.splits, v.split.as_deref())
-                        .map_err(|m| err("split", m))?,
-                };
-                let variants = match parsed.variants {
-                    Some(variants) => variants,
-                    None => intern_variants(&mut ds.variant_values, variant_fields(v))
-                        .map_err(|(field, m)| err(field, m))?,
-                };
-                let depth = parsed.depth.map_err(|()| {
-                    err(
-                        "depth",
-                        "not one of skeleton, colliders, propagation, equivalence, ambiguous",
-                    )
-                })?;
-                ds.ids.push(std::mem::take(&mut parsed.id));
-                origin.push((file_index, line as u32));
-                ds.items.push(Item {
-                    premise: p,
-                    label: parsed.label,
-                    label3: parsed.label3,
-                    relation: parsed.relation,
-                    n: v.num_variables.map(|n| n as u16),
-                    mec_size: v.mec_size,
-                    split,
-                    depth,
-                    variants,
-                    pair: None,
-                });
+            }));
+            ds.ids.extend(part.ids.into_iter().take(taken));
+            origin.extend(
+                part.lines[..taken]
+                    .iter()
+                    .map(|&l| (file_index, (before + l as usize) as u32)),
+            );
+            match stop {
+                Some((_, e)) => Err(e),
+                None => Ok(()),
             }
-            if let Some(Err(e)) = (parsed_ok < rows.len()).then(|| rows.swap_remove(parsed_ok)) {
-                return Err(e);
-            }
-            // The facts of the premises first seen in this batch, and every item's pair.
-            let facts: Vec<_> = fresh
-                .par_iter()
-                .map(|&(_, k)| match &rows[k] {
-                    Ok(parsed) => parsed.row.premise.as_deref().and_then(facts),
-                    Err(_) => None,
-                })
-                .collect();
-            for (&(i, _), f) in fresh.iter().zip(facts) {
-                if let Some((f, names)) = f {
-                    ds.premises[i as usize] = f;
-                    names_of[i as usize] = Some(names);
-                }
-            }
-            let names_of = &names_of;
-            ds.items[first_item..]
-                .par_iter_mut()
-                .zip(&rows)
-                .for_each(|(item, parsed)| {
-                    let (Some(names), Ok(parsed)) = (&names_of[item.premise as usize], parsed)
-                    else {
-                        return;
-                    };
-                    let v = &parsed.row;
-                    let at = |k: &Option<Text>| {
-                        k.as_deref().and_then(|s| names.iter().position(|n| n == s))
-                    };
-                    item.pair = (|| {
-                        let (x, y) = (at(&v.x)?, at(&v.y)?);
-                        Some((x.min(y) as u16, x.max(y) as u16))
-                    })();
-                });
-            Ok(())
-        })?;
+        };
+        for_each_range(file, &source, |lines| read_part(lines, &source), take)?;
     }
     if ds.items.is_empty() {
         ds.has_label3 = false;
     }
     // Duplicate ids, found by sorting hashes (cheaper than a map of a million strings).
-    let mut hashed: Vec<(u64, u32)> = ds
-        .ids
-        .par_iter()
-        .enumerate()
-        .map(|(i, id)| (hash_id(id), i as u32))
-        .collect();
-    hashed.par_sort_unstable();
-    for w in hashed.windows(2) {
+    ds.index = IdIndex::of(&ds.ids);
+    for w in ds.index.sorted(&ds.ids).windows(2) {
         if w[0].0 == w[1].0 && ds.ids[w[0].1 as usize] == ds.ids[w[1].1 as usize] {
             let later = w[0].1.max(w[1].1) as usize;
             let (file, line) = origin[later];
@@ -453,25 +320,200 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     Ok(ds)
 }
 
-/// The code of a split name already in `splits` (`Some(None)` when no split is named), or
-/// `None` when the name is new; read on every core, while [`intern_split`] adds in file order.
-fn known_split(splits: &[String], name: Option<&str>) -> Option<Option<u8>> {
-    match name {
-        None => Some(None),
-        Some(name) => splits.iter().position(|s| s == name).map(|k| Some(k as u8)),
-    }
+/// The fields the scorer reads from a dataset line; text is borrowed where it can be.
+#[derive(serde::Deserialize)]
+struct Row<'a> {
+    #[serde(borrow)]
+    id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    premise_id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    premise: Option<Text<'a>>,
+    label: Option<serde_json::Number>,
+    #[serde(borrow, default)]
+    label3: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    relation: Option<Text<'a>>,
+    #[serde(default)]
+    num_variables: Option<u64>,
+    #[serde(default)]
+    mec_size: Option<u64>,
+    #[serde(borrow, default)]
+    split: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    x: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    y: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    names: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    style: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    premise_form: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    order: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    variant: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    depth: Option<Text<'a>>,
+}
+/// The variant fields of a row, in the order of [`VARIANT_FIELDS`].
+fn variant_fields<'b>(v: &'b Row) -> [Option<&'b str>; 5] {
+    [&v.names, &v.style, &v.premise_form, &v.order, &v.variant].map(|x| x.as_deref())
 }
 
-/// The codes of a record's variant fields when every value is already in `values` (see
-/// [`intern_variants`]), else `None`.
-fn known_variants(values: &[String], fields: [Option<&str>; 5]) -> Option<[u8; 5]> {
-    let mut variants = [0u8; 5];
-    for (code, value) in variants.iter_mut().zip(fields) {
-        if let Some(value) = value {
-            *code = values.iter().position(|s| s == value)? as u8 + 1;
+/// What one range of a dataset file holds, read as far as its first error without the rest of
+/// the file: its items with codes of its own, to be renumbered in file order.
+struct Part {
+    /// The items, with `premise` an index into `runs`, `split` into `splits` and each variant
+    /// code 1 + an index into `values`.
+    items: Vec<Item>,
+    ids: Vec<Box<str>>,
+    /// The line of each item within the range.
+    lines: Vec<u32>,
+    /// Consecutive items of one premise.
+    runs: Vec<Run>,
+    /// Split names in order of first appearance, each with the row it first appears on.
+    splits: Vec<(String, u32)>,
+    /// Variant values in order of first appearance, with the row and field they first appear in.
+    values: Vec<(String, u32, u8)>,
+    /// How many rows from the first have a `label3`.
+    label3_rows: usize,
+    /// The first error, with the row it stops at (numbered within the range).
+    error: Option<(u32, Error)>,
+}
+
+/// A run of consecutive items of one premise in a [`Part`].
+struct Run {
+    /// The premise's key (`premise_id`, else the premise text); `None` keys it by the item id.
+    key: Option<String>,
+    first_row: u32,
+    /// The facts of the premise text on its first row, when they can be read.
+    facts: Option<PremiseFacts>,
+}
+
+/// Reads the dataset lines of one range into a [`Part`], stopping at the first error.
+fn read_part(lines: &[(usize, &str)], source: &Source) -> Part {
+    let mut part = Part {
+        items: Vec::with_capacity(lines.len()),
+        ids: Vec::with_capacity(lines.len()),
+        lines: Vec::with_capacity(lines.len()),
+        runs: Vec::new(),
+        splits: Vec::new(),
+        values: Vec::new(),
+        label3_rows: 0,
+        error: None,
+    };
+    let mut all_label3 = true;
+    // The names of the current run's premise.
+    let mut names: Option<Vec<String>> = None;
+    for &(line, text) in lines {
+        let row = part.items.len() as u32;
+        let err = |field: &str, msg: &str| Error::input(source, line, Some(field), msg.to_string());
+        let read = (|| -> Result<Item> {
+            let v: Row = parse_line(text, source, line)?;
+            let id = v.id.as_deref().ok_or_else(|| err("id", "missing"))?;
+            let label = match v.label.as_ref().and_then(|n| n.as_u64()) {
+                Some(l @ (0 | 1)) => l as u8,
+                _ => return Err(err("label", "expected 0 or 1")),
+            };
+            let label3 = v.label3.as_deref().and_then(label3_code);
+            let split = match v.split.as_deref() {
+                None => None,
+                Some(name) => Some(match part.splits.iter().position(|(s, _)| s == name) {
+                    Some(k) => k as u8,
+                    None if part.splits.len() < 255 => {
+                        part.splits.push((name.to_string(), row));
+                        (part.splits.len() - 1) as u8
+                    }
+                    None => return Err(err("split", "more than 255 distinct splits")),
+                }),
+            };
+            let mut variants = [0u8; 5];
+            for (k, value) in variant_fields(&v).into_iter().enumerate() {
+                let Some(value) = value else { continue };
+                variants[k] = 1 + match part.values.iter().position(|(s, ..)| s == value) {
+                    Some(i) => i as u8,
+                    None if part.values.len() < 254 => {
+                        part.values.push((value.to_string(), row, k as u8));
+                        (part.values.len() - 1) as u8
+                    }
+                    None => {
+                        return Err(err(
+                            VARIANT_FIELDS[k],
+                            "more than 254 distinct variant values",
+                        ))
+                    }
+                };
+            }
+            let depth = match v.depth.as_deref() {
+                None => None,
+                Some(d) => Some(
+                    crate::causal::Depth::NAMES
+                        .iter()
+                        .position(|n| *n == d)
+                        .ok_or_else(|| {
+                            err(
+                                "depth",
+                                "not one of skeleton, colliders, propagation, equivalence, ambiguous",
+                            )
+                        })? as u8,
+                ),
+            };
+            // A new run when the premise's key changes.
+            let key = v.premise_id.as_deref().or(v.premise.as_deref());
+            let same = part.runs.last().is_some_and(|r| match (&r.key, key) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            });
+            if !same {
+                let read = v.premise.as_deref().and_then(facts);
+                let (facts, premise_names) = read.map_or((None, None), |(f, n)| (Some(f), Some(n)));
+                part.runs.push(Run {
+                    key: key.map(str::to_string),
+                    first_row: row,
+                    facts,
+                });
+                names = premise_names;
+            }
+            let pair = names.as_ref().and_then(|names| {
+                let at =
+                    |k: &Option<Text>| k.as_deref().and_then(|s| names.iter().position(|n| n == s));
+                let (x, y) = (at(&v.x)?, at(&v.y)?);
+                Some((x.min(y) as u16, x.max(y) as u16))
+            });
+            if label3.is_none() {
+                all_label3 = false;
+            }
+            if all_label3 {
+                part.label3_rows += 1;
+            }
+            part.ids.push(id.into());
+            Ok(Item {
+                premise: (part.runs.len() - 1) as u32,
+                label,
+                label3,
+                relation: v.relation.as_deref().and_then(|r| r.parse().ok()),
+                n: v.num_variables.map(|n| n as u16),
+                mec_size: v.mec_size,
+                split,
+                depth,
+                variants,
+                pair,
+            })
+        })();
+        match read {
+            Ok(item) => {
+                part.items.push(item);
+                part.lines.push(line as u32);
+            }
+            Err(e) => {
+                part.error = Some((row, e));
+                break;
+            }
         }
     }
-    Some(variants)
+    part
 }
 
 /// The index of a split name in `splits` (added when new), at most 255 names.
@@ -518,21 +560,48 @@ fn hash_id(id: &str) -> u64 {
     BuildHasherDefault::<IdHasher>::default().hash_one(id)
 }
 
+/// Item ids to indices: `(hash of the id, index)` for every id, sorted by hash. Sorting is done
+/// on every core, where a map of a million strings would be built on one.
+#[derive(Default)]
+pub struct IdIndex(std::sync::OnceLock<Vec<(u64, u32)>>);
+
+impl IdIndex {
+    /// The index of `ids`.
+    fn of(ids: &[Box<str>]) -> IdIndex {
+        let index = IdIndex::default();
+        index.sorted(ids);
+        index
+    }
+
+    /// The sorted hashes of `ids`, computed on first need.
+    fn sorted(&self, ids: &[Box<str>]) -> &[(u64, u32)] {
+        self.0.get_or_init(|| {
+            let mut hashed: Vec<(u64, u32)> = ids
+                .par_iter()
+                .enumerate()
+                .map(|(i, id)| (hash_id(id), i as u32))
+                .collect();
+            hashed.par_sort_unstable();
+            hashed
+        })
+    }
+}
+
 impl Dataset {
     /// The index of the item with this id: the `hint` first (the item after the last one looked
-    /// up), then a map built on first need.
+    /// up), then by the id's hash.
     pub fn find(&self, id: &str, hint: usize) -> Option<u32> {
         if self.ids.get(hint).is_some_and(|h| &**h == id) {
             return Some(hint as u32);
         }
-        let index = self.index.get_or_init(|| {
-            let mut m = IdMap::with_capacity_and_hasher(self.ids.len(), Default::default());
-            for (i, id) in self.ids.iter().enumerate() {
-                m.insert(id.to_string(), i as u32);
-            }
-            m
-        });
-        index.get(id).copied()
+        let hash = hash_id(id);
+        let sorted = self.index.sorted(&self.ids);
+        let from = sorted.partition_point(|&(h, _)| h < hash);
+        sorted[from..]
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, i)| i)
+            .find(|&i| &*self.ids[i as usize] == id)
     }
 }
 
@@ -586,10 +655,12 @@ pub fn read_predictions(
     }
     let source = Source::File(path.to_path_buf());
     let mut collected = Collected::new(ds, keep_readings);
-    for_each_line_batch(path, &source, |batch| {
-        let parsed: Vec<Result<Parsed>> = batch
-            .par_iter()
-            .map(|&(line, text)| {
+    // Each range read on every core as far as its first error; lines then taken in order.
+    let read = |lines: &[(usize, &str)]| {
+        let mut parsed: Vec<Parsed> = Vec::with_capacity(lines.len());
+        let mut hint = None;
+        for &(line, text) in lines {
+            let read = (|| -> Result<Parsed> {
                 let v: Line = parse_line(text, &source, line)?;
                 let number;
                 let id: &str = match &v.id {
@@ -598,9 +669,18 @@ pub fn read_predictions(
                         number = n.to_string();
                         &number
                     }
-                    None => return Err(Error::input(&source, line, Some("id"), "missing (every prediction names the item it answers)")),
+                    None => {
+                        return Err(Error::input(
+                            &source,
+                            line,
+                            Some("id"),
+                            "missing (every prediction names the item it answers)",
+                        ))
+                    }
                 };
-                let item = find_item(ds, id, line - 1, &source, line)?;
+                // Predictions usually come in dataset order: the item after the last one first.
+                let item = find_item(ds, id, hint.unwrap_or(usize::MAX), &source, line)?;
+                hint = Some(item as usize + 1);
                 // A decided `prediction` (e.g. from answer log-probabilities) wins over the raw text.
                 if let Some(p) = &v.prediction {
                     return match answer::from_prediction(p) {
@@ -610,15 +690,35 @@ pub fn read_predictions(
                 }
                 match v.output.as_deref() {
                     Some(output) => Ok(read_output(item, id, output, keep_readings)),
-                    None => Err(Error::input(&source, line, None, "needs `output` (raw text) or `prediction`")),
+                    None => Err(Error::input(
+                        &source,
+                        line,
+                        None,
+                        "needs `output` (raw text) or `prediction`",
+                    )),
                 }
-            })
-            .collect();
-        for (&(line, _), p) in batch.iter().zip(parsed) {
-            collected.add(p?, &source, line, duplicates)?;
+            })();
+            match read {
+                Ok(p) => parsed.push(p),
+                Err(e) => return (parsed, Some(e)),
+            }
         }
-        Ok(())
-    })?;
+        (parsed, None)
+    };
+    for_each_range(
+        path,
+        &source,
+        read,
+        |before, (parsed, error): (Vec<Parsed>, Option<Error>)| {
+            for (k, p) in parsed.into_iter().enumerate() {
+                collected.add(p, &source, before + k + 1, duplicates)?;
+            }
+            match error {
+                Some(e) => Err(e.after_lines(before)),
+                None => Ok(()),
+            }
+        },
+    )?;
     Ok(collected.finish(name))
 }
 
@@ -805,4 +905,134 @@ fn from_harness_log(
         collected.add(parsed, &a.source, a.line, duplicates)?;
     }
     Ok(collected.finish(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dataset file of `rows` items, 9 to a premise, each line about 2 KB (so a few thousand
+    /// rows span several of the reader's 1 MiB ranges); `edit` may change row `k`'s record.
+    fn dataset(name: &str, rows: usize, edit: impl Fn(usize, &mut Value)) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("corrcause-score-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut text = String::new();
+        for k in 0..rows {
+            let p = k / 9;
+            let mut v = serde_json::json!({
+                "id": format!("i{k}"),
+                "premise_id": format!("p{p}"),
+                "premise": format!("premise {p} {}", "x".repeat(2000)),
+                "label": k % 2,
+                "split": "test",
+                "style": "plain",
+                "depth": "skeleton",
+            });
+            edit(k, &mut v);
+            text.push_str(&v.to_string());
+            text.push('\n');
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The error reading `path`, as `line: message`.
+    fn error(path: &Path) -> String {
+        let Err(e) = read_dataset(path) else {
+            panic!("{} read without an error", path.display())
+        };
+        let text = e.to_string();
+        let rest = text.strip_prefix(&format!("{}:", path.display())).unwrap();
+        rest.to_string()
+    }
+
+    /// Premises whose items cross range boundaries are one premise; ids, labels, splits and
+    /// variant codes are those of the file, in order, on 1 and 3 threads alike.
+    #[test]
+    fn items_across_ranges_are_read_in_order() {
+        let path = dataset("ok.jsonl", 2000, |k, v| {
+            if k % 500 == 3 {
+                v["split"] = serde_json::json!(format!("s{}", k / 500));
+            }
+        });
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let ds = pool.install(|| read_dataset(&path)).unwrap();
+            assert_eq!(ds.items.len(), 2000);
+            assert_eq!(ds.premises.len(), 2000usize.div_ceil(9));
+            assert_eq!(ds.splits, ["test", "s0", "s1", "s2", "s3"]);
+            assert_eq!(ds.variant_values, ["plain"]);
+            for (k, item) in ds.items.iter().enumerate() {
+                assert_eq!(&*ds.ids[k], format!("i{k}"));
+                assert_eq!(item.premise as usize, k / 9);
+                assert_eq!(item.label as usize, k % 2);
+                let split = if k % 500 == 3 { 1 + k / 500 } else { 0 };
+                assert_eq!(item.split, Some(split as u8));
+                assert_eq!(item.variants, [0, 1, 0, 0, 0]);
+                assert_eq!(item.depth, Some(0));
+                assert_eq!(ds.find(&format!("i{k}"), 0), Some(k as u32));
+            }
+        }
+    }
+
+    /// The first error in the file is the one reported, whichever range finds it and whether it
+    /// depends on earlier ranges (the 256th split name) or not (a malformed line).
+    #[test]
+    fn the_first_error_in_the_file_is_reported() {
+        // Split names s0, s1, ... one per row from row 100: the 256th name (with "test") is
+        // on row 354, line 355, in the third of the file's ranges.
+        let many = |k: usize, v: &mut Value| {
+            if k >= 100 {
+                v["split"] = serde_json::json!(format!("s{k}"));
+            }
+        };
+        let path = dataset("splits.jsonl", 1500, many);
+        assert_eq!(
+            error(&path),
+            "355: field `split`: more than 255 distinct splits"
+        );
+        // A malformed line after it in the same range, or in a later one, does not come first;
+        // one before it does.
+        for (bad, want) in [(360, 355), (1200, 355), (300, 301)] {
+            let path = dataset(&format!("splits-{bad}.jsonl"), 1500, |k, v| {
+                many(k, v);
+                if k == bad {
+                    v["label"] = serde_json::json!(7);
+                }
+            });
+            assert!(error(&path).starts_with(&format!("{want}: ")), "{bad}");
+        }
+        // Variant values: "plain" and new ones in the style field from row 900 (range 3): the
+        // 255th value is on row 1153, line 1154.
+        let path = dataset("values.jsonl", 1500, |k, v| {
+            if k >= 900 {
+                v["style"] = serde_json::json!(format!("v{k}"));
+            }
+        });
+        assert_eq!(
+            error(&path),
+            "1154: field `style`: more than 254 distinct variant values"
+        );
+        // A row's own errors: a depth that is no rung, and an id given twice (named at the
+        // later line).
+        let path = dataset("depth.jsonl", 1500, |k, v| {
+            if k == 1000 {
+                v["depth"] = serde_json::json!("deep");
+            }
+        });
+        assert!(error(&path).starts_with("1001: field `depth`: not one of"));
+        let path = dataset("twice.jsonl", 1500, |k, v| {
+            if k == 1400 {
+                v["id"] = serde_json::json!("i20");
+            }
+        });
+        assert_eq!(
+            error(&path),
+            "1401: field `id`: \"i20\" appears twice in the dataset"
+        );
+    }
 }

@@ -258,47 +258,62 @@ fn decide(ds: &Dataset, p: &Predictions, o: &Options) -> Decided {
 }
 
 fn consistency(ds: &Dataset, p: &Predictions) -> Consistency {
-    let mut claims: Vec<HashSet<(Relation, u16, u16)>> = vec![HashSet::new(); ds.premises.len()];
+    let parsed = |a: &Option<Answer>| a.as_ref().is_some_and(|a| *a != Answer::Unparsed);
     let mut answered = vec![false; ds.premises.len()];
     for (item, a) in ds.items.iter().zip(&p.answers) {
-        let Some(a) = a else { continue };
-        if *a == Answer::Unparsed {
-            continue;
-        }
-        answered[item.premise as usize] = true;
-        if let (Some(1), Some(r), Some((x, y))) = (a.binary(), item.relation, item.pair) {
-            claims[item.premise as usize].insert((r, x, y));
-        }
+        answered[item.premise as usize] |= parsed(a);
     }
+    // Every claim "relation r holds for the pair (x, y)" of a premise, sorted by premise and
+    // without repeats, found on every core.
+    let mut claims: Vec<(u32, Relation, u16, u16)> = ds
+        .items
+        .par_iter()
+        .zip(&p.answers)
+        .filter_map(|(item, a)| match (a, item.relation, item.pair) {
+            (Some(a), Some(r), Some((x, y))) if *a != Answer::Unparsed && a.binary() == Some(1) => {
+                Some((item.premise, r, x, y))
+            }
+            _ => None,
+        })
+        .collect();
+    claims.par_sort_unstable();
+    claims.dedup();
+    // The kinds of violation each claim makes, premise by premise.
+    let kinds: Vec<Vec<&'static str>> = claims
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .map(|set| {
+            let facts = &ds.premises[set[0].0 as usize];
+            let mut kinds: Vec<&'static str> = Vec::new();
+            for &(premise, r, x, y) in set {
+                use Relation::*;
+                let has = |rel| set.binary_search(&(premise, rel, x, y)).is_ok();
+                if matches!(r, Parent | NonParentAncestor)
+                    && (has(Child) || has(NonChildDescendant))
+                {
+                    kinds.push("causes_both_ways");
+                }
+                if matches!(
+                    r,
+                    Parent | Child | NonParentAncestor | NonChildDescendant | HasConfounder
+                ) && facts.marginally_independent.contains(&(x, y))
+                {
+                    kinds.push("dependence_claimed_for_an_independent_pair");
+                }
+                if matches!(r, Parent | Child) && facts.separable.contains(&(x, y)) {
+                    kinds.push("direct_cause_claimed_for_a_separable_pair");
+                }
+            }
+            kinds
+        })
+        .collect();
     let mut c = Consistency {
         premises: answered.iter().filter(|&&a| a).count(),
         ..Default::default()
     };
-    for (premise, set) in claims.iter().enumerate() {
-        let facts = &ds.premises[premise];
-        let mut kinds: Vec<&'static str> = Vec::new();
-        for &(r, x, y) in set {
-            use Relation::*;
-            let has = |rel| set.contains(&(rel, x, y));
-            if matches!(r, Parent | NonParentAncestor) && (has(Child) || has(NonChildDescendant)) {
-                kinds.push("causes_both_ways");
-            }
-            if matches!(
-                r,
-                Parent | Child | NonParentAncestor | NonChildDescendant | HasConfounder
-            ) && facts.marginally_independent.contains(&(x, y))
-            {
-                kinds.push("dependence_claimed_for_an_independent_pair");
-            }
-            if matches!(r, Parent | Child) && facts.separable.contains(&(x, y)) {
-                kinds.push("direct_cause_claimed_for_a_separable_pair");
-            }
-        }
-        if !kinds.is_empty() {
-            c.incoherent_premises += 1;
-            for k in kinds {
-                *c.violations.entry(k).or_default() += 1;
-            }
+    for kinds in kinds.into_iter().filter(|k| !k.is_empty()) {
+        c.incoherent_premises += 1;
+        for k in kinds {
+            *c.violations.entry(k).or_default() += 1;
         }
     }
     c

@@ -172,6 +172,8 @@ pub fn run_and_score(
     };
     let mut predictions = Vec::new();
     let mut graph_predictions = Vec::new();
+    // Each model's report as it finishes; with one model it is the whole run's.
+    let mut reports = Vec::new();
     let outcome = session.run(interrupt, display, &mut |m| {
         done(m);
         let one = if let Some(gds) = &graph_ds {
@@ -187,9 +189,13 @@ pub fn run_and_score(
         } else {
             return Ok(());
         };
-        write_report(&m.folder.join("report.json"), &one, Format::Json)
+        write_report(&m.folder.join("report.json"), &one, Format::Json)?;
+        reports.push(one);
+        Ok(())
     })?;
-    let report = if let Some(gds) = &graph_ds {
+    let report = if reports.len() == 1 {
+        reports.remove(0)
+    } else if let Some(gds) = &graph_ds {
         RunReport::Graph(score_graph(gds, &graph_predictions, &scoring))
     } else if let Some(ds) = &ds {
         RunReport::Pairs(score(ds, &predictions, &scoring))

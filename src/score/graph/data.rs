@@ -1,13 +1,12 @@
 //! Reading what the graph task scores: graph items (their variables and target CPDAG) and
 //! prediction files, every malformed line an error naming the file, line and field.
 
-use crate::dataset::lines::{for_each_line_batch, Text};
+use crate::dataset::lines::{for_each_line, Text};
 pub use crate::dataset::source::is_graph_dataset;
 use crate::dataset::source::DatasetSource;
 use crate::error::{Error, Result, Source};
 use crate::score::data::{intern_split, intern_variants, parse_line, IdMap};
 use crate::text::graph_answer::{self, GraphAnswer, GraphReading};
-use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -121,94 +120,97 @@ pub fn read_graph_dataset(dataset: &DatasetSource) -> Result<GraphDataset> {
     let mut shared_names: HashMap<Vec<String>, Arc<[String]>> = HashMap::new();
     for file in &dataset.files {
         let source = Source::File(file.clone());
-        for_each_line_batch(file, &source, |batch| {
-            type Parsed<'a> = (Row<'a>, Vec<String>, Vec<u8>);
-            let rows: Vec<Result<Parsed>> = batch
-                .par_iter()
-                .map(|&(line, text)| {
-                    let err =
-                        |field: &str, msg: String| Error::input(&source, line, Some(field), msg);
-                    let mut row: Row = parse_line(text, &source, line)?;
-                    if row.task.as_deref() != Some("graph") {
-                        return Err(err(
-                            "task",
-                            "expected \"graph\": a dataset holds one task (generate --task graph)"
-                                .into(),
-                        ));
-                    }
-                    let variables = row
-                        .variables
-                        .take()
-                        .ok_or_else(|| err("variables", "missing".into()))?;
-                    if variables.len() < 2 {
-                        return Err(err(
-                            "variables",
-                            "a graph item needs at least 2 variables".into(),
-                        ));
-                    }
-                    let target = row
-                        .target
-                        .as_ref()
-                        .ok_or_else(|| err("target", "missing".into()))?;
-                    fn pairs<'b>(
-                        l: &'b [[Text<'_>; 2]],
-                    ) -> impl Iterator<Item = (&'b str, &'b str)> {
-                        l.iter().map(|[x, y]| (&**x, &**y))
-                    }
-                    let g = graph_answer::from_pairs(
-                        pairs(&target.directed),
-                        pairs(&target.undirected),
-                        &variables,
-                    )
-                    .map_err(|e| err("target", e))?;
-                    Ok((row, variables.clone(), marks(variables.len(), &g)))
-                })
-                .collect();
-            for (&(line, _), parsed) in batch.iter().zip(rows) {
-                let (row, variables, target) = parsed?;
-                let err = |field: &str, msg: &str| {
-                    Error::input(&source, line, Some(field), msg.to_string())
-                };
-                let id: Box<str> = row
-                    .id
-                    .as_deref()
-                    .ok_or_else(|| err("id", "missing"))?
-                    .into();
-                let key = row.premise_id.as_deref().unwrap_or(&id).to_string();
-                let next = premise_index.len() as u32;
-                let premise = *premise_index.entry(key).or_insert(next);
-                let variables = shared_names
-                    .entry(variables)
-                    .or_insert_with_key(|v| v.clone().into())
-                    .clone();
-                let split = intern_split(&mut ds.splits, row.split.as_deref())
-                    .map_err(|m| err("split", m))?;
-                let variants = intern_variants(
-                    &mut ds.variant_values,
-                    [
-                        &row.names,
-                        &row.style,
-                        &row.premise_form,
-                        &row.order,
-                        &row.variant,
-                    ]
-                    .map(|x| x.as_deref()),
-                )
-                .map_err(|(field, m)| err(field, m))?;
-                let index = ds.ids.len() as u32;
-                if ds.index.insert(id.to_string(), index).is_some() {
-                    return Err(err("id", &format!("{id:?} appears twice in the dataset")));
-                }
-                ds.ids.push(id);
-                ds.items.push(GraphItem {
-                    premise,
-                    variables,
-                    target,
-                    mec_size: row.mec_size,
-                    split,
-                    variants,
-                });
+        // A row read on every core: what the serial pass below needs, owned.
+        struct Owned {
+            id: Option<Box<str>>,
+            premise_id: Option<String>,
+            split: Option<String>,
+            variants: [Option<String>; 5],
+            mec_size: Option<u64>,
+            variables: Vec<String>,
+            target: Vec<u8>,
+        }
+        let parse = |line: usize, text: &str| -> Result<Owned> {
+            let err = |field: &str, msg: String| Error::input(&source, line, Some(field), msg);
+            let mut row: Row = parse_line(text, &source, line)?;
+            if row.task.as_deref() != Some("graph") {
+                return Err(err(
+                    "task",
+                    "expected \"graph\": a dataset holds one task (generate --task graph)".into(),
+                ));
             }
+            let variables = row
+                .variables
+                .take()
+                .ok_or_else(|| err("variables", "missing".into()))?;
+            if variables.len() < 2 {
+                return Err(err(
+                    "variables",
+                    "a graph item needs at least 2 variables".into(),
+                ));
+            }
+            let target = row
+                .target
+                .as_ref()
+                .ok_or_else(|| err("target", "missing".into()))?;
+            fn pairs<'b>(l: &'b [[Text<'_>; 2]]) -> impl Iterator<Item = (&'b str, &'b str)> {
+                l.iter().map(|[x, y]| (&**x, &**y))
+            }
+            let g = graph_answer::from_pairs(
+                pairs(&target.directed),
+                pairs(&target.undirected),
+                &variables,
+            )
+            .map_err(|e| err("target", e))?;
+            let owned = |t: &Option<Text>| t.as_deref().map(str::to_string);
+            Ok(Owned {
+                id: row.id.as_deref().map(Box::from),
+                premise_id: owned(&row.premise_id),
+                split: owned(&row.split),
+                variants: [
+                    &row.names,
+                    &row.style,
+                    &row.premise_form,
+                    &row.order,
+                    &row.variant,
+                ]
+                .map(owned),
+                mec_size: row.mec_size,
+                target: marks(variables.len(), &g),
+                variables,
+            })
+        };
+        for_each_line(file, &source, parse, |line, row| {
+            let err =
+                |field: &str, msg: &str| Error::input(&source, line, Some(field), msg.to_string());
+            let id = row.id.ok_or_else(|| err("id", "missing"))?;
+            let key = row.premise_id.as_deref().unwrap_or(&id).to_string();
+            let next = premise_index.len() as u32;
+            let premise = *premise_index.entry(key).or_insert(next);
+            let variables = shared_names
+                .entry(row.variables)
+                .or_insert_with_key(|v| v.clone().into())
+                .clone();
+            let split =
+                intern_split(&mut ds.splits, row.split.as_deref()).map_err(|m| err("split", m))?;
+            let variants = intern_variants(
+                &mut ds.variant_values,
+                row.variants.each_ref().map(|x| x.as_deref()),
+            )
+            .map_err(|(field, m)| err(field, m))?;
+            let index = ds.ids.len() as u32;
+            if ds.index.insert(id.to_string(), index).is_some() {
+                return Err(err("id", &format!("{id:?} appears twice in the dataset")));
+            }
+            ds.ids.push(id);
+            ds.items.push(GraphItem {
+                premise,
+                variables,
+                target: row.target,
+                mec_size: row.mec_size,
+                split,
+                variants,
+            });
             Ok(())
         })?;
     }
@@ -255,77 +257,67 @@ pub fn read_graph_predictions(
         unparsed_examples: Vec::new(),
     };
     let mut seen_line = vec![0u32; ds.items.len()];
-    for_each_line_batch(path, &source, |batch| {
-        type Parsed = (u32, String, GraphReading);
-        let parsed: Vec<Result<Parsed>> = batch
-            .par_iter()
-            .map(|&(line, text)| {
-                let v: Line = parse_line(text, &source, line)?;
-                let id = v.id.as_deref().ok_or_else(|| {
-                    Error::input(
-                        &source,
-                        line,
-                        Some("id"),
-                        "missing (every prediction names the item it answers)",
-                    )
-                })?;
-                let item = *ds.index.get(id).ok_or_else(|| {
-                    Error::input(
-                        &source,
-                        line,
-                        Some("id"),
-                        format!("{id:?} is not an item of the dataset"),
-                    )
-                })?;
-                let variables = &ds.items[item as usize].variables;
-                let (raw, reading) = match (&v.prediction, v.output.as_deref()) {
-                    (Some(p), _) => (p.to_string(), graph_answer::read_value(p, variables)),
-                    (None, Some(o)) => (o.to_string(), graph_answer::read(o, variables)),
-                    (None, None) => {
-                        return Err(Error::input(
-                            &source,
-                            line,
-                            None,
-                            "needs `output` (raw text) or `prediction`",
-                        ))
-                    }
-                };
-                Ok((item, raw, reading))
-            })
-            .collect();
-        for (&(line, _), p) in batch.iter().zip(parsed) {
-            let (item, raw, reading) = p?;
-            let i = item as usize;
-            if seen_line[i] != 0 && !last_wins {
+    let parse = |line: usize, text: &str| -> Result<(u32, String, GraphReading)> {
+        let v: Line = parse_line(text, &source, line)?;
+        let id = v.id.as_deref().ok_or_else(|| {
+            Error::input(
+                &source,
+                line,
+                Some("id"),
+                "missing (every prediction names the item it answers)",
+            )
+        })?;
+        let item = *ds.index.get(id).ok_or_else(|| {
+            Error::input(
+                &source,
+                line,
+                Some("id"),
+                format!("{id:?} is not an item of the dataset"),
+            )
+        })?;
+        let variables = &ds.items[item as usize].variables;
+        let (raw, reading) = match (&v.prediction, v.output.as_deref()) {
+            (Some(p), _) => (p.to_string(), graph_answer::read_value(p, variables)),
+            (None, Some(o)) => (o.to_string(), graph_answer::read(o, variables)),
+            (None, None) => {
                 return Err(Error::input(
                     &source,
                     line,
-                    Some("id"),
-                    format!("{:?} was already answered on line {} (use --duplicates last to keep the last answer)", ds.ids[i], seen_line[i]),
-                ));
+                    None,
+                    "needs `output` (raw text) or `prediction`",
+                ))
             }
-            seen_line[i] = line as u32;
-            let answer = match &reading.answer {
-                Ok(g) => Ok(marks(ds.items[i].n(), g)),
-                Err(why) => {
-                    out.unparsed += 1;
-                    if out.unparsed_examples.len() < 5 {
-                        out.unparsed_examples.push((
-                            ds.ids[i].to_string(),
-                            raw.clone(),
-                            why.clone(),
-                        ));
-                    }
-                    Err(())
+        };
+        Ok((item, raw, reading))
+    };
+    for_each_line(path, &source, parse, |line, (item, raw, reading)| {
+        let i = item as usize;
+        if seen_line[i] != 0 && !last_wins {
+            return Err(Error::input(
+                &source,
+                line,
+                Some("id"),
+                format!("{:?} was already answered on line {} (use --duplicates last to keep the last answer)", ds.ids[i], seen_line[i]),
+            ));
+        }
+        seen_line[i] = line as u32;
+        let answer = match &reading.answer {
+            Ok(g) => Ok(marks(ds.items[i].n(), g)),
+            Err(why) => {
+                out.unparsed += 1;
+                if out.unparsed_examples.len() < 5 {
+                    out.unparsed_examples
+                        .push((ds.ids[i].to_string(), raw.clone(), why.clone()));
                 }
-            };
-            if let Some(Err(())) = out.answers[i] {
-                out.unparsed -= 1; // a repeated answer replaces an unparsed one
+                Err(())
             }
-            out.answers[i] = Some(answer);
-            if keep_readings {
-                out.readings.push((ds.ids[i].to_string(), raw, reading));
-            }
+        };
+        if let Some(Err(())) = out.answers[i] {
+            out.unparsed -= 1; // a repeated answer replaces an unparsed one
+        }
+        out.answers[i] = Some(answer);
+        if keep_readings {
+            out.readings.push((ds.ids[i].to_string(), raw, reading));
         }
         Ok(())
     })?;
