@@ -50,11 +50,88 @@ pub fn file_entry(dir: &Path, name: &str, items: usize) -> Result<Value> {
 pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     let path = dir.join("manifest.json");
     let mut f = AtomicFile::create(&path)?;
-    let text = serde_json::to_string_pretty(manifest).expect("a manifest serialises") + "\n";
+    let text = pretty(manifest) + "\n";
     f.write_all(text.as_bytes())
         .map_err(|e| Error::writing(path.display(), e))?;
     f.commit()?;
     Ok(path)
+}
+
+/// Arrays and objects with at least this many members are written a member per task.
+const PRETTY_PARALLEL: usize = 64;
+
+/// `value` exactly as [`serde_json::to_string_pretty`] writes it, the members of large arrays
+/// and objects written on every core (the `--balance hard` record lists thousands of cells).
+fn pretty(value: &Value) -> String {
+    let mut out = String::new();
+    write_pretty(value, 0, &mut out);
+    out
+}
+
+/// Appends `value` pretty at `depth` (2 spaces a level) to `out`.
+fn write_pretty(value: &Value, depth: usize, out: &mut String) {
+    let members = match value {
+        Value::Array(a) if !a.is_empty() => a.len(),
+        Value::Object(m) if !m.is_empty() => m.len(),
+        _ => {
+            out.push_str(&serde_json::to_string(value).expect("JSON serialises"));
+            return;
+        }
+    };
+    // A member standalone, re-indented to `depth + 1` (JSON text has no raw newlines but
+    // those of the layout).
+    let member = |v: &Value| -> String {
+        let text = serde_json::to_string_pretty(v).expect("JSON serialises");
+        text.replace('\n', &format!("\n{}", "  ".repeat(depth + 1)))
+    };
+    let texts: Vec<String> = match value {
+        Value::Array(a) if members >= PRETTY_PARALLEL => a.par_iter().map(member).collect(),
+        Value::Object(m) if members >= PRETTY_PARALLEL => {
+            let entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries
+                .par_iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        serde_json::to_string(k).expect("a key"),
+                        member(v)
+                    )
+                })
+                .collect()
+        }
+        // Few members: each written in turn, so that a large one among them is split.
+        Value::Array(a) => a
+            .iter()
+            .map(|v| {
+                let mut text = String::new();
+                write_pretty(v, depth + 1, &mut text);
+                text
+            })
+            .collect(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| {
+                let mut text = serde_json::to_string(k).expect("a key") + ": ";
+                write_pretty(v, depth + 1, &mut text);
+                text
+            })
+            .collect(),
+        _ => unreachable!("an array or an object"),
+    };
+    let (open, close) = if value.is_array() {
+        ('[', ']')
+    } else {
+        ('{', '}')
+    };
+    out.push(open);
+    for (k, text) in texts.iter().enumerate() {
+        out.push_str(if k == 0 { "\n" } else { ",\n" });
+        out.push_str(&"  ".repeat(depth + 1));
+        out.push_str(text);
+    }
+    out.push('\n');
+    out.push_str(&"  ".repeat(depth));
+    out.push(close);
 }
 
 /// Reads `dir/manifest.json`.
@@ -350,4 +427,51 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged> {
         files.push(super::card::write(out, &merged)?);
     }
     Ok(Merged { shards: n, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// JSON values of every kind: escapes and non-ASCII in strings and keys, empty and nested
+    /// containers, and arrays and objects past the size written member by member.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (-1e9f64..1e9).prop_map(|x| json!(x)),
+            "[a-z\"\\\\\n\té→ ]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 400, 80, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..80).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z\"é]{0,4}", inner, 0..80)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// The manifest's writer gives serde_json's pretty text byte for byte.
+        #[test]
+        fn pretty_is_serde_json_pretty(v in value()) {
+            prop_assert_eq!(pretty(&v), serde_json::to_string_pretty(&v).unwrap());
+        }
+    }
+
+    /// Large members inside small ones, as in a manifest with a `--balance hard` record.
+    #[test]
+    fn a_large_record_inside_a_manifest_is_pretty_as_serde_json_writes_it() {
+        let cells: Vec<Value> = (0..300)
+            .map(|k| json!({"cell": {"n": k, "x": [k, "é\"", null]}, "kept": {"valid": k}}))
+            .collect();
+        let keyed: Map<String, Value> = (0..100)
+            .map(|k| (format!("k{k}"), json!([k, {}])))
+            .collect();
+        let v = json!({"files": [], "hard_balance": {"cells": {"child": cells}, "keyed": keyed}, "items": 3});
+        assert_eq!(pretty(&v), serde_json::to_string_pretty(&v).unwrap());
+    }
 }

@@ -88,7 +88,7 @@ pub struct GenerateOptions {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Most items in one file: a larger split is written as several files
-    /// (`train-00000-of-00004.jsonl`, ...), each on its own core [default: 32768].
+    /// (`train-00000-of-00004.jsonl`, ...), each on its own core [default: 8192].
     #[arg(long)]
     pub items_per_file: Option<usize>,
     /// Allow --premise all beyond 12 variables.
