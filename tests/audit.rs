@@ -77,6 +77,9 @@ fn generated_corrected_data_audits_clean_and_released_data_does_not() {
             "2..=5",
             "--format",
             "both",
+            // One file per form (9,342 items), audited as a file.
+            "--items-per-file",
+            "10000",
             "--out",
             out_dir.to_str().unwrap(),
         ]);

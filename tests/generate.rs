@@ -10,7 +10,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 fn generate(dir: &Path, args: &[&str]) {
-    let mut all = vec!["generate", "--out", dir.to_str().unwrap()];
+    // Each split one file, read as one (`tests/parts.rs` checks splits in several).
+    let mut all = vec![
+        "generate",
+        "--out",
+        dir.to_str().unwrap(),
+        "--items-per-file",
+        "1000000",
+    ];
     all.extend_from_slice(args);
     let out = corrcause(&all);
     assert!(
@@ -258,6 +265,7 @@ fn output_does_not_depend_on_threads_or_shards() {
     ];
     let one = common::temp_dir("generate", "t1");
     let mut a = vec!["--threads", "1", "generate", "--out", one.to_str().unwrap()];
+    a.extend_from_slice(&["--items-per-file", "1000000"]); // as `generate` gives
     a.extend_from_slice(&args);
     assert!(corrcause(&a).status.success());
     let two = common::temp_dir("generate", "t2");

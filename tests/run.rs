@@ -137,6 +137,8 @@ fn oracle_is_perfect_on_every_corrected_form() {
             "none",
             "--format",
             "jsonl",
+            "--items-per-file",
+            "1000000",
         ];
         gen.extend_from_slice(args);
         assert!(corrcause(&gen).status.success(), "{args:?}");

@@ -259,6 +259,9 @@ pub fn corr2cause_items(nodes: &str, dir: &std::path::Path) -> std::path::PathBu
         "corr2cause-v2",
         "--nodes",
         nodes,
+        // One file, handed over as a file (up to 9,342 items at N <= 5).
+        "--items-per-file",
+        "1000000",
         "--out",
         dir.to_str().unwrap(),
     ]);
