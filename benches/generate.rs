@@ -95,7 +95,7 @@ fn auditing(c: &mut Criterion) {
     group.finish();
 }
 
-/// The `corr2cause-v2` preset (JSON lines and CSV, 1.3 GB, written in 7 files per form) in a
+/// The `corr2cause-v2` preset (JSON lines and CSV, 1.3 GB, written in 26 files per form) in a
 /// pool of 1, 2 and (when there are more) every core: the speed-up of issue 13.
 fn threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("threads");

@@ -225,7 +225,7 @@ fn read_and_score_threads(c: &mut Criterion) {
     };
     let config = corrcause::dataset::Config::preset(preset).unwrap();
     corrcause::dataset::generate(&config, None, &dir, &|_, _| {}).unwrap();
-    // The folder: all items of corr2cause-v2 (in 7 files), the test split of `default`.
+    // The folder: all items of corr2cause-v2 (in 26 files), the test split of `default`.
     let data = dir.clone();
     let files = corrcause::dataset::DatasetSource::resolve(&data, None)
         .unwrap()
