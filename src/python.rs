@@ -15,7 +15,7 @@ use crate::graph::{Dag, DagError, DagSampler, NodeSet, Sampler, MAX_NODES};
 use crate::run::plan::RunOptions;
 use crate::run::stop::Interrupt;
 use crate::score::data::Given;
-use crate::score::export::{exporter, Format};
+use crate::score::export::Format;
 use crate::score::plan::{run_and_score, RunReport, ScoreOptions, ScoreSession};
 use clap::{Parser, ValueEnum};
 use pyo3::create_exception;
@@ -754,9 +754,17 @@ fn given_answers(answers: &Bound<'_, PyDict>) -> PyResult<Vec<(String, Given)>> 
             Given::Prediction(serde_json::Value::Bool(v.extract()?))
         } else if let Ok(k) = v.extract::<i64>() {
             Given::Prediction(serde_json::Value::from(k))
+        } else if v.is_instance_of::<PyDict>() || v.is_instance_of::<PyList>() {
+            // A graph (`{"directed": [...], "undirected": [...]}` or an edge list), as JSON.
+            let text: String = v
+                .py()
+                .import("json")?
+                .call_method1("dumps", (v,))?
+                .extract()?;
+            Given::Prediction(serde_json::from_str(&text).map_err(|e| error(e.to_string()))?)
         } else {
             return Err(error(format!(
-                "prediction for {id:?}: expected raw text (str), a bool or 0/1, got {}",
+                "prediction for {id:?}: expected raw text (str), a bool or 0/1, or a graph (dict or list), got {}",
                 v.repr()?
             )));
         };
@@ -767,7 +775,10 @@ fn given_answers(answers: &Bound<'_, PyDict>) -> PyResult<Vec<(String, Given)>> 
 
 /// Scores model answers against a dataset as `corrcause score --format json` does and returns
 /// its report as a dict. `predictions` is a prediction file, a list of them, or a dict
-/// `{id: raw text or answer}`; `name` names the model (a list of names for a list of files).
+/// `{id: raw text or answer}` (for graph items the answer may be a graph, as a dict
+/// `{"directed": [...], "undirected": [...]}` or an edge list); `name` names the model (a list of
+/// names for a list of files). Yes/no items get the yes/no report, graph items the
+/// causal-discovery one, as on the command line.
 /// Options are the command's (`unparsed`, `missing`, `duplicates`, `bootstrap`, `seed`).
 #[pyfunction]
 #[pyo3(signature = (dataset, predictions, name = None, threads = None, **options))]
@@ -836,7 +847,7 @@ fn score<'py>(
             }
             Predicted::Answers(name, answers) => session.add_answers(name, answers)?,
         }
-        Ok(exporter(Format::Json).render(&session.report()))
+        Ok(session.report().render(Format::Json))
     })?;
     json_loads(py, &report)
 }

@@ -199,3 +199,84 @@ fn unreadable_rows_are_errors_naming_the_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no `input` column"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Graph items: every target of a generated graph dataset is the CPDAG its premise implies
+/// (recomputed from the text by the audit, from the generating DAG by `generate`), the same
+/// target written in another order still agrees, and a reversed compelled edge is reported at
+/// its row with the target the premise implies.
+#[test]
+fn graph_items_have_their_targets_recomputed() {
+    let dir = common::temp_dir("audit", "graph");
+    let data = dir.join("data");
+    let gen = corrcause(&[
+        "generate",
+        "--task",
+        "graph",
+        "--nodes",
+        "3..=5",
+        "--graphs",
+        "exhaustive",
+        "--splits",
+        "none",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(gen.status.success());
+    let report = common::json_of(&corrcause(&[
+        "audit",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let text = std::fs::read_to_string(data.join("items.jsonl")).unwrap();
+    let mut items: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(report["task"], "graph");
+    assert_eq!(report["rows"], items.len());
+    assert_eq!(report["premises"], items.len());
+    assert_eq!(report["disagreements"], serde_json::json!([]));
+    assert_eq!(report["inconsistent_premises"], serde_json::json!([]));
+    // Every undirected pair and every list written the other way round; one compelled edge
+    // reversed.
+    let flipped = items
+        .iter()
+        .position(|v| !v["target"]["directed"].as_array().unwrap().is_empty())
+        .unwrap();
+    let original = items[flipped]["target"].clone();
+    for v in &mut items {
+        let t = &mut v["target"];
+        for kind in ["directed", "undirected"] {
+            t[kind].as_array_mut().unwrap().reverse();
+        }
+        for pair in t["undirected"].as_array_mut().unwrap() {
+            pair.as_array_mut().unwrap().reverse();
+        }
+    }
+    let edge = items[flipped]["target"]["directed"][0]
+        .as_array_mut()
+        .unwrap();
+    edge.reverse();
+    let bad = dir.join("bad.jsonl");
+    let lines: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let report = common::json_of(&corrcause(&[
+        "audit",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let found = report["disagreements"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["row"], flipped);
+    assert_eq!(found[0]["id"], items[flipped]["id"]);
+    assert_eq!(found[0]["corrected"], original);
+    let table = corrcause(&["audit", bad.to_str().unwrap()]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("1 targets differ from the CPDAG their premise implies"),
+        "{table}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,12 +93,17 @@ def load(path: _Path, split: Optional[str] = None, threads: Optional[int] = None
 
 def score(
     dataset: _Path,
-    predictions: Union[_Path, Sequence[_Path], Mapping[Union[str, int], Union[str, bool, int]]],
+    predictions: Union[
+        _Path,
+        Sequence[_Path],
+        Mapping[Union[str, int], Union[str, bool, int, Mapping[str, Any], Sequence[Any]]],
+    ],
     name: Optional[Union[str, Sequence[str]]] = None,
     threads: Optional[int] = None,
     **options: Any,
 ) -> Dict[str, Any]:
-    """The ``corrcause score --format json`` report, as a dict."""
+    """The ``corrcause score --format json`` report, as a dict: the yes/no metrics, or for graph
+    items the causal-discovery ones (answers may then be graphs, as dicts or edge lists)."""
 
 def run(
     out: _Path,

@@ -17,7 +17,7 @@ pub enum AuditFormat {
 #[derive(Args, Debug)]
 pub struct AuditArgs {
     /// A Corr2Cause CSV (columns input, label, ...), a corrcause JSONL file, or a dataset folder
-    /// `corrcause generate` wrote.
+    /// `corrcause generate` wrote (of yes/no items, or of graph items: their targets are checked).
     pub file: PathBuf,
     /// The split of a dataset folder (default: test when it has splits; with --shortcuts every
     /// split is read: the readers are fitted on train and scored on test).
@@ -62,10 +62,10 @@ pub fn run(a: AuditArgs) -> Result<()> {
         }
     } else {
         let source = DatasetSource::resolve(&a.file, a.split.as_deref())?;
-        let report = crate::dataset::audit::audit_files(&source.files)?;
+        let audit = crate::dataset::audit::audit_source(&source)?;
         match a.format {
-            AuditFormat::Table => report.table(),
-            AuditFormat::Json => serde_json::to_string(&report).expect("report serialises") + "\n",
+            AuditFormat::Table => audit.table(),
+            AuditFormat::Json => audit.json(),
         }
     };
     let mut out = Output::open(a.output.as_deref())?;

@@ -3,8 +3,10 @@
 //! Each row's premise is parsed back into statements, checked to be exactly those of some DAG, and
 //! its MEC recovered; the hypothesis is parsed and its label recomputed over the MEC's members.
 //! Rows whose label differs are reported with a witness; premises no DAG can produce are reported
-//! once each. Text the parser does not know is an error naming the line.
+//! once each. Graph items (`generate --task graph`) have their target recomputed instead: the
+//! CPDAG of the premise's MEC. Text the parser does not know is an error naming the line.
 
+use super::graph_task::Target;
 use crate::causal::relations::relations_in;
 use crate::causal::{Cpdag, Label3};
 use crate::error::{Error, Result, Source};
@@ -36,6 +38,18 @@ pub struct Disagreement {
     pub mec_size: u64,
     /// Members of the MEC in which the hypothesis holds and fails (null when none does).
     pub witness: Value,
+}
+
+/// A graph item whose target differs from the CPDAG its premise implies.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphDisagreement {
+    /// Data row, counted from 0 in file order.
+    pub row: usize,
+    pub id: String,
+    /// The target as given.
+    pub target: Target,
+    /// The CPDAG of the premise's MEC.
+    pub corrected: Target,
 }
 
 /// A premise that no DAG can produce.
@@ -193,6 +207,178 @@ struct Seen {
     verdict: Arc<Verdict>,
     first_row: usize,
     rows: usize,
+}
+
+/// What an audit of a dataset found: of yes/no items, or of graph items.
+pub enum Audit {
+    Pairs(AuditReport),
+    Graph(GraphAuditReport),
+}
+
+impl Audit {
+    /// The report as a table.
+    pub fn table(&self) -> String {
+        match self {
+            Audit::Pairs(r) => r.table(),
+            Audit::Graph(r) => r.table(),
+        }
+    }
+
+    /// The report as one line of JSON.
+    pub fn json(&self) -> String {
+        let text = match self {
+            Audit::Pairs(r) => serde_json::to_string(r),
+            Audit::Graph(r) => serde_json::to_string(r),
+        };
+        text.expect("a report serialises") + "\n"
+    }
+}
+
+/// Audits the files of a dataset: graph items when it holds them (its first line says), else
+/// yes/no items.
+pub fn audit_source(source: &super::DatasetSource) -> Result<Audit> {
+    if super::source::is_graph_dataset(source)? {
+        Ok(Audit::Graph(audit_graph_files(&source.files)?))
+    } else {
+        Ok(Audit::Pairs(audit_files(&source.files)?))
+    }
+}
+
+/// What an audit of graph items found.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphAuditReport {
+    /// Always `"graph"`.
+    pub task: &'static str,
+    pub rows: usize,
+    pub premises: usize,
+    pub disagreements: Vec<GraphDisagreement>,
+    pub inconsistent_premises: Vec<InconsistentPremise>,
+}
+
+impl GraphAuditReport {
+    /// The report as a table.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{} graph items, {} distinct premises: {} targets differ from the CPDAG their premise implies, {} premises no DAG can produce\n",
+            self.rows,
+            self.premises,
+            self.disagreements.len(),
+            self.inconsistent_premises.len()
+        );
+        let edges = |t: &Target| -> String {
+            let mut all: Vec<String> = t
+                .directed
+                .iter()
+                .map(|[a, b]| format!("{a}->{b}"))
+                .collect();
+            all.extend(t.undirected.iter().map(|[a, b]| format!("{a}--{b}")));
+            if all.is_empty() {
+                "no edges".into()
+            } else {
+                all.join(" ")
+            }
+        };
+        if !self.disagreements.is_empty() {
+            out.push_str("\nrow      id  given  ->  correct\n");
+            for d in &self.disagreements {
+                out.push_str(&format!(
+                    "{:<8} {}  {}  ->  {}\n",
+                    d.row,
+                    d.id,
+                    edges(&d.target),
+                    edges(&d.corrected)
+                ));
+            }
+        }
+        if !self.inconsistent_premises.is_empty() {
+            out.push_str("\nrow      variables  reason\n");
+            for p in &self.inconsistent_premises {
+                out.push_str(&format!(
+                    "{:<8} {:<10} {}\n",
+                    p.row, p.num_variables, p.reason
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Audits graph items (`generate --task graph`) in `paths`, read in order as one: each item's
+/// target is recomputed from its premise text alone (the CPDAG of the MEC whose statements the
+/// premise lists) and compared as sets of named edges.
+pub fn audit_graph_files(paths: &[std::path::PathBuf]) -> Result<GraphAuditReport> {
+    /// One item's finding.
+    enum Found {
+        Agrees,
+        Differs(String, Target, Target),
+        Inconsistent(usize, String),
+    }
+    #[derive(serde::Deserialize)]
+    struct Item {
+        id: String,
+        premise: String,
+        target: Target,
+    }
+    let mut report = GraphAuditReport {
+        task: "graph",
+        rows: 0,
+        premises: 0,
+        disagreements: Vec::new(),
+        inconsistent_premises: Vec::new(),
+    };
+    let mut premises: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for path in paths {
+        let source = Source::File(path.to_path_buf());
+        let judge = |line: usize, text: &str| -> Result<(String, Found)> {
+            let item: Item = serde_json::from_str(text).map_err(|e| {
+                let m = format!("a graph item needs id, premise and target: {e}");
+                Error::input(&source, line, None, m)
+            })?;
+            let parsed = parse_premise(&item.premise)
+                .map_err(|e| Error::input(&source, line, Some("premise"), e))?;
+            let found = match parsed.mec() {
+                Err(e) => Found::Inconsistent(parsed.names.len(), e.describe(&parsed.names)),
+                Ok(cpdag) => {
+                    let corrected = Target::of(&cpdag, &parsed.names);
+                    let given = Target::of_named(item.target);
+                    if given == corrected {
+                        Found::Agrees
+                    } else {
+                        Found::Differs(item.id, given, corrected)
+                    }
+                }
+            };
+            Ok((item.premise, found))
+        };
+        super::lines::for_each_line(path, &source, judge, |_, (premise, found)| {
+            let row = report.rows;
+            report.rows += 1;
+            let new = premises.insert(premise);
+            match found {
+                Found::Agrees => {}
+                Found::Differs(id, target, corrected) => {
+                    report.disagreements.push(GraphDisagreement {
+                        row,
+                        id,
+                        target,
+                        corrected,
+                    })
+                }
+                Found::Inconsistent(num_variables, reason) if new => {
+                    report.inconsistent_premises.push(InconsistentPremise {
+                        row,
+                        rows: 1,
+                        num_variables,
+                        reason,
+                    })
+                }
+                Found::Inconsistent(..) => {}
+            }
+            Ok(())
+        })?;
+    }
+    report.premises = premises.len();
+    Ok(report)
 }
 
 /// Audits a Corr2Cause CSV (columns `input`, `label`) or a corrcause JSONL file, reading it a

@@ -37,12 +37,21 @@ impl Target {
     /// The CPDAG `cpdag` with node `k` named `names[k]`.
     pub fn of(cpdag: &Cpdag, names: &[String]) -> Target {
         let named = |(a, b): (usize, usize)| [names[a].clone(), names[b].clone()];
-        let mut directed: Vec<[String; 2]> =
-            cpdag.directed_edges().into_iter().map(named).collect();
-        let mut undirected: Vec<[String; 2]> = cpdag
-            .undirected_edges()
+        Target::of_named(Target {
+            directed: cpdag.directed_edges().into_iter().map(named).collect(),
+            undirected: cpdag.undirected_edges().into_iter().map(named).collect(),
+        })
+    }
+
+    /// `target` in the same order as [`Target::of`] writes (each undirected pair and each list
+    /// sorted by name), so that two targets of one CPDAG compare equal.
+    pub fn of_named(target: Target) -> Target {
+        let Target {
+            mut directed,
+            undirected,
+        } = target;
+        let mut undirected: Vec<[String; 2]> = undirected
             .into_iter()
-            .map(named)
             .map(|[a, b]| if a <= b { [a, b] } else { [b, a] })
             .collect();
         directed.sort();

@@ -7,7 +7,10 @@ use super::data::{
     Predictions,
 };
 use super::export::{exporter, Format};
-use super::graph::data::{read_graph_dataset, read_graph_predictions};
+use super::graph::data::{
+    graph_predictions_from_answers, is_graph_dataset, read_graph_dataset, read_graph_predictions,
+    GraphDataset, GraphPredictions,
+};
 use super::graph::{report as graph_report, score_graph, GraphReport};
 use super::{score, Missing, Options, Report, Unparsed};
 use crate::dataset::DatasetSource;
@@ -45,24 +48,30 @@ pub struct ScoreOptions {
     pub seed: u64,
 }
 
-/// A dataset being scored and the answers of each model added so far.
+/// A dataset being scored and the answers of each model added so far: yes/no items, or graph
+/// items (the causal-discovery metrics), as the dataset holds; every front end goes through it,
+/// so none decides which.
 pub struct ScoreSession {
-    pub dataset: Dataset,
-    pub predictions: Vec<Predictions>,
+    scored: Scored,
     options: ScoreOptions,
 }
 
+/// The dataset of a [`ScoreSession`] and the models' answers, by the task its items pose.
+enum Scored {
+    Pairs(Dataset, Vec<Predictions>),
+    Graph(GraphDataset, Vec<GraphPredictions>),
+}
+
 impl ScoreSession {
-    /// Reads the dataset of `options`.
+    /// Reads the dataset of `options`, yes/no or graph items as its first line says.
     pub fn open(options: ScoreOptions) -> Result<ScoreSession> {
-        Ok(ScoreSession {
-            dataset: read_dataset_from(&DatasetSource::resolve(
-                &options.dataset,
-                options.split.as_deref(),
-            )?)?,
-            predictions: Vec::new(),
-            options,
-        })
+        let source = DatasetSource::resolve(&options.dataset, options.split.as_deref())?;
+        let scored = if is_graph_dataset(&source)? {
+            Scored::Graph(read_graph_dataset(&source)?, Vec::new())
+        } else {
+            Scored::Pairs(read_dataset_from(&source)?, Vec::new())
+        };
+        Ok(ScoreSession { scored, options })
     }
 
     /// Adds a prediction file, named `name` or else as [`model_name`] says; `keep_readings` keeps
@@ -73,37 +82,82 @@ impl ScoreSession {
         name: Option<String>,
         keep_readings: bool,
     ) -> Result<()> {
-        let duplicates = if self.options.duplicates == "last" {
-            Duplicates::Last
-        } else {
-            Duplicates::Error
-        };
+        let last = self.options.duplicates == "last";
         let name = name.unwrap_or_else(|| model_name(path));
-        let p = read_predictions(path, name, &self.dataset, duplicates, keep_readings)?;
-        self.predictions.push(p);
+        match &mut self.scored {
+            Scored::Pairs(ds, predictions) => {
+                let duplicates = if last {
+                    Duplicates::Last
+                } else {
+                    Duplicates::Error
+                };
+                predictions.push(read_predictions(path, name, ds, duplicates, keep_readings)?);
+            }
+            Scored::Graph(ds, predictions) => {
+                predictions.push(read_graph_predictions(path, name, ds, last, keep_readings)?);
+            }
+        }
         Ok(())
     }
 
     /// Adds one model's answers given in memory, by item id.
     pub fn add_answers(&mut self, name: String, answers: Vec<(String, Given)>) -> Result<()> {
-        let p = predictions_from_answers(name, &self.dataset, answers, false)?;
-        self.predictions.push(p);
+        match &mut self.scored {
+            Scored::Pairs(ds, predictions) => {
+                predictions.push(predictions_from_answers(name, ds, answers, false)?);
+            }
+            Scored::Graph(ds, predictions) => {
+                predictions.push(graph_predictions_from_answers(name, ds, answers, false)?);
+            }
+        }
         Ok(())
     }
 
     /// The report over every model added.
-    pub fn report(&self) -> Report {
+    pub fn report(&self) -> RunReport {
         let o = &self.options;
-        score(
-            &self.dataset,
-            &self.predictions,
-            &Options {
-                unparsed: o.unparsed,
-                missing: o.missing,
-                bootstrap: o.bootstrap,
-                seed: o.seed,
-            },
-        )
+        let options = Options {
+            unparsed: o.unparsed,
+            missing: o.missing,
+            bootstrap: o.bootstrap,
+            seed: o.seed,
+        };
+        match &self.scored {
+            Scored::Pairs(ds, predictions) => RunReport::Pairs(score(ds, predictions, &options)),
+            Scored::Graph(ds, predictions) => {
+                RunReport::Graph(score_graph(ds, predictions, &options))
+            }
+        }
+    }
+
+    /// How each raw answer kept (`keep_readings`) was read, one JSON object per answer in the
+    /// order added: `{"model", "id", "output", "answer", "how"}`, and for graph items the
+    /// answer as a graph and why an unread one was not read (`unparsed`).
+    pub fn readings(&self) -> Vec<serde_json::Value> {
+        use serde_json::{json, Value};
+        match &self.scored {
+            Scored::Pairs(_, predictions) => predictions
+                .iter()
+                .flat_map(|p| {
+                    p.readings.iter().map(|(id, output, reading)| {
+                        json!({"model": p.name, "id": id, "output": output, "answer": reading.answer.as_str(), "how": reading.how})
+                    })
+                })
+                .collect(),
+            Scored::Graph(ds, predictions) => predictions
+                .iter()
+                .flat_map(|p| {
+                    p.readings.iter().map(|(id, output, reading)| {
+                        let item = &ds.items[ds.index[id.as_str()] as usize];
+                        let (answer, why) = match &reading.answer {
+                            Ok(g) => (g.to_json(&item.variables), Value::Null),
+                            Err(e) => (Value::Null, json!(e)),
+                        };
+                        json!({"model": p.name, "id": id, "output": output, "answer": answer, "how": reading.how, "unparsed": why})
+                    })
+                })
+                .collect(),
+        }
     }
 }
 
@@ -258,7 +312,9 @@ mod tests {
         let mut s = ScoreSession::open(options(ds.clone())).unwrap();
         s.add_answers("memory".into(), given).unwrap();
         s.add_file(&preds, None, false).unwrap();
-        let report = s.report();
+        let RunReport::Pairs(report) = s.report() else {
+            panic!("yes/no items give the yes/no report")
+        };
         assert_eq!(report.models.len(), 2);
         for m in &report.models {
             assert_eq!(m.metrics["accuracy"].value, 0.75, "{}", m.name);

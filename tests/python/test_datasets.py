@@ -115,3 +115,32 @@ def test_corr2cause_csv(tmp_path):
     assert rows[0]["input"] == "Premise: " + rows[0]["premise"] + "\nHypothesis: " + rows[0]["hypothesis"]
     report = cc.score(files[0], {i: bool(r["label"]) for i, r in enumerate(rows)})
     assert report["models"][0]["metrics"]["accuracy"]["value"] == 1.0
+
+
+def test_score_of_graph_items(tmp_path):
+    # A graph dataset is scored with the causal-discovery metrics, from a dict as from a file,
+    # as on the command line.
+    out = tmp_path / "graph"
+    cc.generate(out, task="graph", nodes=range(3, 5), graphs="exhaustive", splits="none", threads=2)
+    records = cc.load(out)
+    assert len(records) > 20 and all(r["task"] == "graph" for r in records)
+    right = cc.score(out, {r["id"]: r["target"] for r in records}, name="oracle", bootstrap=10)
+    assert right["task"] == "graph"
+    metrics = right["models"][0]["metrics"]
+    assert metrics["shd"]["value"] == 0.0 and metrics["exact"]["value"] == 1.0
+    # An empty graph as raw text: every edge missed, one SHD unit per edge of each target.
+    edges = [len(r["target"]["directed"]) + len(r["target"]["undirected"]) for r in records]
+    empty = cc.score(out, {r["id"]: "There are no edges." for r in records}, bootstrap=10)
+    assert empty["models"][0]["metrics"]["shd"]["value"] == pytest.approx(sum(edges) / len(edges))
+    preds = tmp_path / "model-g.jsonl"
+    preds.write_text("".join(
+        json.dumps({"id": r["id"], "prediction": r["target"]}) + "\n" for r in records[::2]
+    ))
+    report = cc.score(out, preds, seed=3, bootstrap=10)
+    cli = subprocess.run(
+        [brute.command(), "score", "--dataset", str(out), "--predictions", str(preds),
+         "--format", "json", "--seed", "3", "--bootstrap", "10"],
+        check=True, capture_output=True, text=True,
+    )
+    assert report == json.loads(cli.stdout)
+    assert report["models"][0]["missing"] == len(records) - len(records[::2])

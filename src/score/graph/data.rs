@@ -230,6 +230,69 @@ pub struct GraphPredictions {
     pub unparsed_examples: Vec<(String, String, String)>,
 }
 
+impl GraphPredictions {
+    /// No answers yet, for the items of `ds`.
+    fn new(name: String, ds: &GraphDataset) -> GraphPredictions {
+        GraphPredictions {
+            name,
+            answers: vec![None; ds.items.len()],
+            readings: Vec::new(),
+            unparsed: 0,
+            unparsed_examples: Vec::new(),
+        }
+    }
+
+    /// Takes the answer to item `i` (`raw` as given, read as `reading`); a later answer to an
+    /// item replaces an earlier one.
+    fn add(&mut self, ds: &GraphDataset, i: usize, raw: String, reading: GraphReading, keep: bool) {
+        let answer = match &reading.answer {
+            Ok(g) => Ok(marks(ds.items[i].n(), g)),
+            Err(why) => {
+                self.unparsed += 1;
+                if self.unparsed_examples.len() < 5 {
+                    self.unparsed_examples
+                        .push((ds.ids[i].to_string(), raw.clone(), why.clone()));
+                }
+                Err(())
+            }
+        };
+        if let Some(Err(())) = self.answers[i] {
+            self.unparsed -= 1; // a repeated answer replaces an unparsed one
+        }
+        self.answers[i] = Some(answer);
+        if keep {
+            self.readings.push((ds.ids[i].to_string(), raw, reading));
+        }
+    }
+}
+
+/// One model's graph answers given in memory (the Python `score(predictions={id: ...})`), by
+/// item id: raw text, or a graph as JSON (`{"directed": [...], "undirected": [...]}` or an edge
+/// list) as in a prediction file's `prediction`; errors name the id.
+pub fn graph_predictions_from_answers(
+    name: String,
+    ds: &GraphDataset,
+    given: Vec<(String, crate::score::data::Given)>,
+    keep_readings: bool,
+) -> Result<GraphPredictions> {
+    use crate::score::data::Given;
+    let mut out = GraphPredictions::new(name, ds);
+    for (id, g) in given {
+        let Some(&item) = ds.index.get(&id) else {
+            return Err(Error::Usage(format!(
+                "prediction for {id:?}: not an item of the dataset"
+            )));
+        };
+        let variables = &ds.items[item as usize].variables;
+        let (raw, reading) = match &g {
+            Given::Prediction(p) => (p.to_string(), graph_answer::read_value(p, variables)),
+            Given::Output(o) => (o.clone(), graph_answer::read(o, variables)),
+        };
+        out.add(ds, item as usize, raw, reading, keep_readings);
+    }
+    Ok(out)
+}
+
 /// Reads a prediction file for graph items: JSON lines with `id` and `output` (raw text) or
 /// `prediction` (a graph as JSON, which wins).
 pub fn read_graph_predictions(
@@ -249,13 +312,7 @@ pub fn read_graph_predictions(
         prediction: Option<Value>,
     }
     let source = Source::File(path.to_path_buf());
-    let mut out = GraphPredictions {
-        name,
-        answers: vec![None; ds.items.len()],
-        readings: Vec::new(),
-        unparsed: 0,
-        unparsed_examples: Vec::new(),
-    };
+    let mut out = GraphPredictions::new(name, ds);
     let mut seen_line = vec![0u32; ds.items.len()];
     let parse = |line: usize, text: &str| -> Result<(u32, String, GraphReading)> {
         let v: Line = parse_line(text, &source, line)?;
@@ -301,24 +358,7 @@ pub fn read_graph_predictions(
             ));
         }
         seen_line[i] = line as u32;
-        let answer = match &reading.answer {
-            Ok(g) => Ok(marks(ds.items[i].n(), g)),
-            Err(why) => {
-                out.unparsed += 1;
-                if out.unparsed_examples.len() < 5 {
-                    out.unparsed_examples
-                        .push((ds.ids[i].to_string(), raw.clone(), why.clone()));
-                }
-                Err(())
-            }
-        };
-        if let Some(Err(())) = out.answers[i] {
-            out.unparsed -= 1; // a repeated answer replaces an unparsed one
-        }
-        out.answers[i] = Some(answer);
-        if keep_readings {
-            out.readings.push((ds.ids[i].to_string(), raw, reading));
-        }
+        out.add(ds, i, raw, reading, keep_readings);
         Ok(())
     })?;
     Ok(out)
