@@ -269,6 +269,94 @@ fn command_models_answer_once_per_item_even_when_killed() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Graph items get worked graph examples from the train split: each example's target written as
+/// the prompt asks answers to be (edges one per line after Corr2Cause's "Answer:").
+#[test]
+fn graph_items_get_worked_graph_examples() {
+    let dir = temp_dir("run", "graph-shots");
+    let model_py = dir.join("model.py");
+    // A model that answers every graph item with no edges.
+    let model = "import json, sys\nfor line in sys.stdin:\n    r = json.loads(line)\n    print(json.dumps({\"id\": r[\"id\"], \"output\": \"no edges\"}), flush=True)\n";
+    std::fs::write(&model_py, model).unwrap();
+    let spec = format!("cmd:python3 {}", model_py.display());
+    let out = dir.join("out");
+    let run = corrcause(&[
+        "run",
+        "--task",
+        "graph",
+        "--model",
+        &spec,
+        "--shots",
+        "2",
+        "--jobs",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--bootstrap",
+        "10",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let folder = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("cmd-python3"))
+        .unwrap();
+    let text = std::fs::read_to_string(folder.join("predictions.jsonl")).unwrap();
+    let train = std::fs::read_to_string(out.join("dataset").join("train.jsonl")).unwrap();
+    let targets: Vec<Value> = train
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .collect();
+    for line in text.lines().take(5) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let prompt = v["request"]["prompt"].as_str().unwrap();
+        assert_eq!(
+            prompt.matches("Question: ").count(),
+            3,
+            "two examples, then the item"
+        );
+        assert!(prompt.ends_with("\n\nAnswer:"), "{prompt}");
+        // Each example is a train item followed by its target's edges (the asked item's premise
+        // may also be a train item's: two MECs isomorphic under the shuffled names).
+        let examples = &prompt[..prompt.rfind("Question: ").unwrap()];
+        let shown: Vec<&Value> = targets
+            .iter()
+            .filter(|t| {
+                examples.contains(&format!("Question: {}\n", t["premise"].as_str().unwrap()))
+            })
+            .collect();
+        assert_eq!(shown.len(), 2, "{} shown", shown.len());
+        for t in shown {
+            let target = &t["target"];
+            let mut edges: Vec<String> = Vec::new();
+            for [a, b] in
+                serde_json::from_value::<Vec<[String; 2]>>(target["directed"].clone()).unwrap()
+            {
+                edges.push(format!("{a} -> {b}"));
+            }
+            for [a, b] in
+                serde_json::from_value::<Vec<[String; 2]>>(target["undirected"].clone()).unwrap()
+            {
+                edges.push(format!("{a} -- {b}"));
+            }
+            let answer = if edges.is_empty() {
+                "no edges".to_string()
+            } else {
+                edges.join("\n")
+            };
+            assert!(
+                examples.contains(&format!("\n\nAnswer:\n{answer}\n\n")),
+                "{prompt}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn shots_come_from_the_train_split_balanced() {
     let dir = temp_dir("run", "shots");

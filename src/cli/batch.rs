@@ -79,11 +79,6 @@ pub fn run_export(command: ExportCommand) -> Result<()> {
     let prompt = a.prompt.prompt()?;
     let source = DatasetSource::resolve(&a.dataset, a.split.as_deref())?;
     let graph = crate::score::graph::data::is_graph_dataset(&source)?;
-    if graph && a.prompt.shots > 0 {
-        return Err(Error::Usage(
-            "--shots puts worked yes/no examples first; graph items take no shots".into(),
-        ));
-    }
     let shots = a.prompt.shots(&source.files[0], a.seed)?;
     let settings = a
         .request

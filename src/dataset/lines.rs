@@ -32,6 +32,10 @@ const AHEAD_PER_THREAD: usize = 4;
 ///
 /// Errors: the first error `consume` returns ends the read and is returned; a line that is not
 /// UTF-8 is an error naming it, returned after `consume` has had the lines before it.
+///
+/// `map` and `consume` must not wait for other rayon work (a parallel iterator, `join`, another
+/// read): a thread whose window is full blocks until the range due next is consumed, and a
+/// thread that waits for rayon work may pick up, and block in, a task of this very read.
 pub fn for_each_range<T: Send>(
     path: &Path,
     source: &Source,
@@ -122,6 +126,8 @@ struct Pipe {
     carried: Vec<u8>,
     /// Lines in the blocks read so far.
     lines: usize,
+    /// The block to read next: blocks are read in the order they were claimed.
+    turn: usize,
 }
 
 /// [`for_each_range`] with ranges (and a pipe's blocks) of `range` bytes; `map` is told the
@@ -145,13 +151,14 @@ fn for_each_range_in<T: Send>(
     let (file, pipe) = if metadata.is_file() {
         (Some(file), None)
     } else {
-        let (carried, lines) = (Vec::new(), 0);
+        let (carried, lines, turn) = (Vec::new(), 0, 0);
         (
             None,
             Some(Mutex::new(Pipe {
                 file,
                 carried,
                 lines,
+                turn,
             })),
         )
     };
@@ -181,6 +188,8 @@ fn for_each_range_in<T: Send>(
         error: None,
     });
     let moved = Condvar::new();
+    // Signalled when a pipe's next block may be read.
+    let pipe_turn = Condvar::new();
     // The consumer, and the lines before the next range it takes.
     let consumer = Mutex::new((consume, 0usize));
     let state_lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -258,15 +267,21 @@ fn for_each_range_in<T: Send>(
                     read.map(|r| Some((r, starts.get(k).copied().unwrap_or(0))))
                 }
                 (None, Some(pipe)) => {
-                    // Taken before the claim is let go, so blocks are read in claim order.
-                    let mut pipe = pipe.lock().unwrap_or_else(PoisonError::into_inner);
+                    // Blocks are read in claim order, each in its turn; the claims are not held
+                    // while a read waits for input, so mapped blocks go on being consumed.
                     drop(st);
+                    let mut pipe = pipe.lock().unwrap_or_else(PoisonError::into_inner);
+                    while pipe.turn != k {
+                        pipe = pipe_turn.wait(pipe).unwrap_or_else(PoisonError::into_inner);
+                    }
                     let read = read_block(&mut pipe, range, &mut buf);
                     let before = pipe.lines;
                     if let Ok(Some(r)) = &read {
                         pipe.lines += r.lines;
                     }
+                    pipe.turn += 1;
                     drop(pipe);
+                    pipe_turn.notify_all();
                     if matches!(read, Ok(None)) {
                         let mut st = state_lock();
                         st.count = Some(st.count.map_or(k, |n| n.min(k)));

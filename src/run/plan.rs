@@ -110,8 +110,8 @@ pub struct PromptOptions {
     /// {premise}, {hypothesis} and {input}.
     #[arg(long, default_value = "corr2cause")]
     pub prompt: String,
-    /// Worked examples before each prompt, taken balanced and seeded from the train split beside
-    /// the dataset (`train.jsonl`).
+    /// Worked examples before each prompt, seeded, from the train split beside the dataset
+    /// (`train.jsonl`): yes/no items balanced between the labels, graph items with their target.
     #[arg(long, default_value_t = 0)]
     pub shots: usize,
 }
@@ -265,11 +265,6 @@ impl RunOptions {
             Some(d) => is_graph_dataset(&DatasetSource::resolve(d, a.split.as_deref())?)?,
             None => a.task == Some(Task::Graph),
         };
-        if graph && a.prompt.shots > 0 {
-            return Err(Error::Usage(
-                "--shots puts worked yes/no examples first; graph items take no shots".into(),
-            ));
-        }
         let models = if a.models.is_empty() {
             let defaults = if graph {
                 Baseline::GRAPH
@@ -659,10 +654,6 @@ mod tests {
         assert!(usage_error(&["--out", o, "--model", "nope"]).starts_with("--model \"nope\""));
         assert!(usage_error(&["--out", o, "--model", "baseline:empty"])
             .contains("it does not answer yes/no items"));
-        assert_eq!(
-            usage_error(&["--out", o, "--task", "graph", "--shots", "1"]),
-            "--shots puts worked yes/no examples first; graph items take no shots"
-        );
         assert!(usage_error(&["--out", o, "--shard", "auto"]).contains("auto"));
         assert!(!out.exists(), "a refused plan wrote {}", out.display());
     }

@@ -1,7 +1,9 @@
 //! Prompts: how an item is put to a model. Corr2Cause's original prompt, a chain-of-thought one,
 //! a JSON one, or a template file with `{premise}`, `{hypothesis}` and `{input}`; optionally after
-//! `k` worked examples chosen from a training split, balanced and seeded.
+//! `k` worked examples chosen from a training split, seeded: yes/no examples balanced between the
+//! labels, graph examples with their target graph written as the prompt asks for answers.
 
+use crate::dataset::graph_task::Target;
 use crate::graph::sample::{below, partial_shuffle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
@@ -95,12 +97,48 @@ impl Prompt {
         }
     }
 
-    /// The prompt for an item of either task, after the worked examples (yes/no items only).
+    /// The prompt for an item of either task, after the worked examples.
     pub(crate) fn render_item(&self, shots: &[Shot], item: &super::Item) -> String {
         match item.variables {
-            Some(_) => self.render_graph(&item.premise, &item.hypothesis),
+            Some(_) => self.render_graph_with_shots(shots, &item.premise, &item.hypothesis),
             None => self.render_with_shots(shots, &item.premise, &item.hypothesis),
         }
+    }
+
+    /// The answer a graph example shows, in this prompt's form: the edges one per line
+    /// (`X -> Y`, `X -- Y`, or `no edges`), after "Answer:" for the chain-of-thought prompt, or
+    /// the JSON object the JSON prompt asks for.
+    pub fn graph_answer_text(&self, target: &Target) -> String {
+        let edges: Vec<String> = (target.directed.iter().map(|[a, b]| format!("{a} -> {b}")))
+            .chain(target.undirected.iter().map(|[a, b]| format!("{a} -- {b}")))
+            .collect();
+        let lines = if edges.is_empty() {
+            "no edges".to_string()
+        } else {
+            edges.join("\n")
+        };
+        match self {
+            Prompt::Json => format!(
+                "\n{}",
+                serde_json::json!({"directed": target.directed, "undirected": target.undirected})
+            ),
+            Prompt::ChainOfThought => format!("\nAnswer:\n{lines}"),
+            _ => format!("\n{lines}"),
+        }
+    }
+
+    /// The prompt for a graph item after worked graph examples.
+    pub fn render_graph_with_shots(&self, shots: &[Shot], premise: &str, question: &str) -> String {
+        let mut out = String::new();
+        for shot in shots {
+            if let ShotAnswer::Graph(target) = &shot.answer {
+                out.push_str(&self.render_graph(&shot.premise, &shot.hypothesis));
+                out.push_str(&self.graph_answer_text(target));
+                out.push_str("\n\n");
+            }
+        }
+        out.push_str(&self.render_graph(premise, question));
+        out
     }
 
     /// The answer a worked example shows, in this prompt's form.
@@ -119,9 +157,11 @@ impl Prompt {
     pub fn render_with_shots(&self, shots: &[Shot], premise: &str, hypothesis: &str) -> String {
         let mut out = String::new();
         for shot in shots {
-            out.push_str(&self.render(&shot.premise, &shot.hypothesis));
-            out.push_str(self.answer_text(shot.valid));
-            out.push_str("\n\n");
+            if let ShotAnswer::Valid(valid) = shot.answer {
+                out.push_str(&self.render(&shot.premise, &shot.hypothesis));
+                out.push_str(self.answer_text(valid));
+                out.push_str("\n\n");
+            }
         }
         out.push_str(&self.render(premise, hypothesis));
         out
@@ -154,12 +194,23 @@ pub fn choose_shots(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shot {
     pub premise: String,
+    /// A yes/no item's hypothesis, a graph item's question.
     pub hypothesis: String,
-    pub valid: bool,
+    pub answer: ShotAnswer,
+}
+
+/// The answer a worked example shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShotAnswer {
+    /// A yes/no item's label.
+    Valid(bool),
+    /// A graph item's target: the CPDAG.
+    Graph(Target),
 }
 
 /// `k` worked examples from corrcause JSONL training files (a train split: one file, or its
-/// parts in order), balanced and seeded (see [`choose_shots`]).
+/// parts in order), seeded: yes/no items balanced between the labels (see [`choose_shots`]),
+/// graph items (`"task": "graph"`) drawn alike from all.
 pub fn shots_from(
     train: &[std::path::PathBuf],
     k: usize,
@@ -179,18 +230,41 @@ pub fn shots_from(
                     .map(str::to_string)
                     .ok_or_else(|| Error::input(&source, i + 1, Some(k), "missing"))
             };
-            pool.push(Shot {
-                premise: field("premise")?,
-                hypothesis: field("hypothesis")?,
-                valid: v["label"] == 1,
+            pool.push(if v["task"] == "graph" {
+                let target = serde_json::from_value(v["target"].clone())
+                    .map_err(|e| Error::input(&source, i + 1, Some("target"), e.to_string()))?;
+                Shot {
+                    premise: field("premise")?,
+                    hypothesis: field("question")?,
+                    answer: ShotAnswer::Graph(Target::of_named(target)),
+                }
+            } else {
+                Shot {
+                    premise: field("premise")?,
+                    hypothesis: field("hypothesis")?,
+                    answer: ShotAnswer::Valid(v["label"] == 1),
+                }
             });
         }
     }
-    let labels: Vec<bool> = pool.iter().map(|p| p.valid).collect();
-    Ok(choose_shots(&labels, k, seed)
-        .into_iter()
-        .map(|i| pool[i].clone())
-        .collect())
+    let chosen = if pool
+        .iter()
+        .all(|s| matches!(s.answer, ShotAnswer::Graph(_)))
+    {
+        let mut rng = ChaCha12Rng::seed_from_u64(seed);
+        let mut all: Vec<usize> = (0..pool.len()).collect();
+        let take = k.min(all.len());
+        partial_shuffle(&mut rng, &mut all, take);
+        all.truncate(take);
+        all
+    } else {
+        let labels: Vec<bool> = pool
+            .iter()
+            .map(|p| p.answer == ShotAnswer::Valid(true))
+            .collect();
+        choose_shots(&labels, k, seed)
+    };
+    Ok(chosen.into_iter().map(|i| pool[i].clone()).collect())
 }
 
 #[cfg(test)]
@@ -248,7 +322,7 @@ mod tests {
         let shot = |p: &str, h: &str, valid| Shot {
             premise: p.into(),
             hypothesis: h.into(),
-            valid,
+            answer: ShotAnswer::Valid(valid),
         };
         let text = Prompt::Corr2Cause.render_with_shots(
             &[shot("P1.", "H1.", true), shot("P2.", "H2.", false)],
@@ -262,5 +336,49 @@ mod tests {
         ));
         // A pool short of valid examples gives what it has.
         assert_eq!(choose_shots(&[false, false, true], 4, 1).len(), 3);
+    }
+
+    /// A graph example shows its target in the form the prompt asks answers in: corrcause's
+    /// own graph-answer reader reads it back as that target, for every prompt.
+    #[test]
+    fn graph_shots_show_their_target_as_an_answer_is_read() {
+        let names: Vec<String> = ["A", "B", "C", "D"].map(String::from).to_vec();
+        let target = |directed: &[[&str; 2]], undirected: &[[&str; 2]]| Target {
+            directed: directed.iter().map(|p| p.map(String::from)).collect(),
+            undirected: undirected.iter().map(|p| p.map(String::from)).collect(),
+        };
+        let targets = [
+            target(&[["A", "C"], ["B", "C"]], &[["C", "D"]]),
+            target(&[], &[["A", "B"], ["B", "C"]]),
+            target(&[], &[]),
+        ];
+        let template = Prompt::template("{input}\nEdges?").unwrap();
+        for prompt in [
+            Prompt::Corr2Cause,
+            Prompt::ChainOfThought,
+            Prompt::Json,
+            template,
+        ] {
+            for t in &targets {
+                let text = prompt.graph_answer_text(t);
+                let read = crate::text::graph_answer::read(&text, &names);
+                let got = read
+                    .answer
+                    .unwrap_or_else(|e| panic!("{prompt:?} {text:?}: {e}"));
+                let json: Target = serde_json::from_value(got.to_json(&names)).unwrap();
+                assert_eq!(Target::of_named(json), *t, "{prompt:?}: {text:?}");
+            }
+            let shot = Shot {
+                premise: "P1.".into(),
+                hypothesis: "Q1?".into(),
+                answer: ShotAnswer::Graph(targets[0].clone()),
+            };
+            let text = prompt.render_graph_with_shots(&[shot], "P.", "Q?");
+            assert!(
+                text.starts_with(&prompt.render_graph("P1.", "Q1?")),
+                "{text}"
+            );
+            assert!(text.ends_with(&prompt.render_graph("P.", "Q?")), "{text}");
+        }
     }
 }

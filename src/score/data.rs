@@ -215,7 +215,14 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         // Every range is read on every core as far as its first error ([`Part`]); each is then
         // taken in file order for what needs the whole file: premise, split and variant codes.
         let take = |before: usize, part: Part| -> Result<()> {
-            let at = |row: u32| before + part.lines[row as usize] as usize;
+            // A row's line in the file (the row an error stops at has no item, its line is kept).
+            let at = |row: u32| {
+                let within = match part.lines.get(row as usize) {
+                    Some(&line) => line,
+                    None => part.error.as_ref().map_or(0, |e| e.1),
+                };
+                before + within as usize
+            };
             // The first error by row: a new split or variant value past the limits (found in
             // file order), else the range's own. Rows after it are not taken.
             let mut stop: Option<(u32, Error)> = None;
@@ -246,7 +253,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     }
                 }
             }
-            if let Some((row, e)) = part.error {
+            if let Some((row, _, e)) = part.error {
                 first_error(row, e.after_lines(before));
             }
             let taken = stop.as_ref().map_or(part.items.len(), |(r, _)| *r as usize);
@@ -265,12 +272,14 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     None => {
                         let i = ds.premises.len() as u32;
                         ds.premises.push(run.facts.unwrap_or_default());
+                        names_of.push(run.names);
                         premise_index.insert(key.to_string(), i);
                         i
                     }
                 });
             }
             ds.has_label3 &= part.label3_rows >= taken;
+            let first_item = ds.items.len();
             ds.items.extend(part.items[..taken].iter().map(|item| {
                 Item {
                     premise: run_premise[item.premise as usize],
@@ -287,6 +296,19 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                     ..item.clone()
                 }
             }));
+            // Pairs of runs whose first row gave no premise text: by the premise's names.
+            for (row, x, y) in part.unnamed_pairs {
+                if row as usize >= taken {
+                    break;
+                }
+                let item = &mut ds.items[first_item + row as usize];
+                if let Some(names) = &names_of[item.premise as usize] {
+                    let at = |s: &str| names.iter().position(|n| n == s);
+                    if let (Some(x), Some(y)) = (at(&x), at(&y)) {
+                        item.pair = Some((x.min(y) as u16, x.max(y) as u16));
+                    }
+                }
+            }
             ds.ids.extend(part.ids.into_iter().take(taken));
             origin.extend(
                 part.lines[..taken]
@@ -379,8 +401,11 @@ struct Part {
     values: Vec<(String, u32, u8)>,
     /// How many rows from the first have a `label3`.
     label3_rows: usize,
-    /// The first error, with the row it stops at (numbered within the range).
-    error: Option<(u32, Error)>,
+    /// The first error, with the row it stops at and that row's line (within the range).
+    error: Option<(u32, u32, Error)>,
+    /// `(row, x, y)` of rows in runs whose first row gives no premise text: their pair is found
+    /// by the names of the premise's first row in the file.
+    unnamed_pairs: Vec<(u32, String, String)>,
 }
 
 /// A run of consecutive items of one premise in a [`Part`].
@@ -390,6 +415,8 @@ struct Run {
     first_row: u32,
     /// The facts of the premise text on its first row, when they can be read.
     facts: Option<PremiseFacts>,
+    /// The variable names of that premise text.
+    names: Option<Vec<String>>,
 }
 
 /// Reads the dataset lines of one range into a [`Part`], stopping at the first error.
@@ -403,10 +430,9 @@ fn read_part(lines: &[(usize, &str)], source: &Source) -> Part {
         values: Vec::new(),
         label3_rows: 0,
         error: None,
+        unnamed_pairs: Vec::new(),
     };
     let mut all_label3 = true;
-    // The names of the current run's premise.
-    let mut names: Option<Vec<String>> = None;
     for &(line, text) in lines {
         let row = part.items.len() as u32;
         let err = |field: &str, msg: &str| Error::input(source, line, Some(field), msg.to_string());
@@ -473,10 +499,14 @@ fn read_part(lines: &[(usize, &str)], source: &Source) -> Part {
                     key: key.map(str::to_string),
                     first_row: row,
                     facts,
+                    names: premise_names,
                 });
-                names = premise_names;
             }
-            let pair = names.as_ref().and_then(|names| {
+            let names = part.runs.last().and_then(|r| r.names.as_ref());
+            if let (None, Some(x), Some(y)) = (names, v.x.as_deref(), v.y.as_deref()) {
+                part.unnamed_pairs.push((row, x.to_string(), y.to_string()));
+            }
+            let pair = names.and_then(|names| {
                 let at =
                     |k: &Option<Text>| k.as_deref().and_then(|s| names.iter().position(|n| n == s));
                 let (x, y) = (at(&v.x)?, at(&v.y)?);
@@ -508,7 +538,7 @@ fn read_part(lines: &[(usize, &str)], source: &Source) -> Part {
                 part.lines.push(line as u32);
             }
             Err(e) => {
-                part.error = Some((row, e));
+                part.error = Some((row, line as u32, e));
                 break;
             }
         }
@@ -655,6 +685,8 @@ pub fn read_predictions(
     }
     let source = Source::File(path.to_path_buf());
     let mut collected = Collected::new(ds, keep_readings);
+    // The id index is built before the read (on every core), not inside it.
+    ds.index.sorted(&ds.ids);
     // Each range read on every core as far as its first error; lines then taken in order.
     let read = |lines: &[(usize, &str)]| {
         let mut parsed: Vec<Parsed> = Vec::with_capacity(lines.len());
@@ -1034,5 +1066,49 @@ mod tests {
             error(&path),
             "1401: field `id`: \"i20\" appears twice in the dataset"
         );
+        // A row that brings the 256th split name (or the 255th variant value) and is itself
+        // malformed: the limit is named at that row.
+        for (name, at, limit) in [("split", 354, 355), ("style", 1153, 1154)] {
+            let path = dataset(&format!("both-{name}.jsonl"), 1500, |k, v| {
+                if name == "split" {
+                    many(k, v);
+                } else if k >= 900 {
+                    v["style"] = serde_json::json!(format!("v{k}"));
+                }
+                if k == at {
+                    v["depth"] = serde_json::json!("deep");
+                }
+            });
+            let e = error(&path);
+            assert!(
+                e.starts_with(&format!("{limit}: field `{name}`: more than")),
+                "{e}"
+            );
+        }
+    }
+
+    /// Rows that give the premise text only on a premise's first row (later rows name it by
+    /// `premise_id`) have their pair found by that row's names, in any range.
+    #[test]
+    fn pairs_are_found_by_the_premise_s_first_row() {
+        use crate::text::{Premise, PremiseForm};
+        let dag = crate::graph::Dag::new(3, [(0, 1), (1, 2)]).unwrap();
+        let names: Vec<String> = ["A", "B", "C"].map(String::from).to_vec();
+        let text = Premise::of(&dag, PremiseForm::All).render(&names);
+        assert!(facts(&text).is_some(), "a premise the scorer reads");
+        let path = dataset("named.jsonl", 2000, |k, v| {
+            let object = v.as_object_mut().unwrap();
+            if k % 9 == 0 {
+                object.insert("premise".into(), serde_json::json!(text));
+            } else {
+                object.remove("premise");
+            }
+            object.insert("x".into(), serde_json::json!("C"));
+            object.insert("y".into(), serde_json::json!("A"));
+            object.insert("pad".into(), serde_json::json!("p".repeat(2000)));
+        });
+        let ds = read_dataset(&path).unwrap();
+        assert_eq!(ds.items.len(), 2000);
+        assert!(ds.items.iter().all(|i| i.pair == Some((0, 2))));
     }
 }

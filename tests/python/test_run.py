@@ -69,6 +69,8 @@ def test_run_errors_are_the_command_lines(dataset, tmp_path):
         cc.run(tmp_path / "a", model="nope", dataset=dataset)
     with pytest.raises(cc.Error, match="--timeout 0: give a positive number of seconds"):
         cc.run(tmp_path / "b", dataset=dataset, timeout=0)
-    with pytest.raises(cc.Error, match="graph items take no shots"):
-        cc.run(tmp_path / "c", task="graph", shots=2)
+    graph = tmp_path / "graph"
+    cc.generate(graph, task="graph", nodes="3", graphs="exhaustive", splits="none")
+    with pytest.raises(cc.Error, match="--shots takes examples from the train split"):
+        cc.run(tmp_path / "c", dataset=graph, shots=2)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
