@@ -39,7 +39,7 @@ fn presets(c: &mut Criterion) {
     group.throughput(Throughput::Elements(207_432));
     group.bench_function("corr2cause_v2_jsonl", |b| b.iter(|| run(&v2, "v2")));
     let default = Config::preset("default").unwrap();
-    // Hard-balanced since issue 11: 21,552 items of 1,500 graphs (seed-dependent).
+    // Hard-balanced since issue 11: 17,244 items of 1,500 graphs (seed-dependent).
     group.throughput(Throughput::Elements(21_552));
     group.bench_function("default_preset", |b| b.iter(|| run(&default, "default")));
     // The graph task on the same premises (1,500 items, one per premise): issue 12 asks that it

@@ -43,12 +43,12 @@ measure() { # THREADS COMMAND...: median seconds
 
 declare -A jobs=(
     ["generate corr2cause-v2 (207,432 items)"]="generate --preset corr2cause-v2 --out $work/g"
-    ["generate default (21,552 items)"]="generate --preset default --out $work/g"
+    ["generate default (17,244 items)"]="generate --preset default --out $work/g"
     ["generate random, 12 variables, minimal premises (426,096 items)"]="generate --nodes 12 --graphs random --per-n 1076 --premise minimal --balance none --splits none --out $work/g"
     ["oracle over corr2cause-v2, scored"]="run --dataset $work/v2 --model baseline:oracle --out $work/r --bootstrap 1000"
     ["score corr2cause-v2, 1,000 resamples"]="score --dataset $work/v2 --predictions $work/oracle/baseline-oracle/predictions.jsonl --bootstrap 1000"
 )
-order=("generate corr2cause-v2 (207,432 items)" "generate default (21,552 items)" "generate random, 12 variables, minimal premises (426,096 items)" "oracle over corr2cause-v2, scored" "score corr2cause-v2, 1,000 resamples")
+order=("generate corr2cause-v2 (207,432 items)" "generate default (17,244 items)" "generate random, 12 variables, minimal premises (426,096 items)" "oracle over corr2cause-v2, scored" "score corr2cause-v2, 1,000 resamples")
 header="| work |"
 rule="|---|"
 for t in "${threads[@]}"; do header+=" $t thread(s) |"; rule+="---|"; done

@@ -135,16 +135,25 @@ fn stream(seed: u64, purpose: u64, index: u64) -> ChaCha12Rng {
     rng
 }
 
-/// Distinct MECs drawn from a seeded random graph model on `n` nodes, in draw order.
-struct Drawer {
+/// Distinct MECs drawn from a seeded random graph model on `n` nodes, in draw order: distinct as
+/// their premises will name them, not only as labelled graphs (two isomorphic MECs can be given
+/// names under which they read as one premise, with the same labels: one item in two places,
+/// possibly in two splits).
+struct Drawer<'a> {
     n: usize,
     sampler: DagSampler,
     seed: u64,
     seen: HashSet<Cpdag>,
     next: u64,
+    config: &'a Config,
+    /// The naming stream of the unit with id `k` is `first_stream + k`, or under `--balance hard`
+    /// (`None`) [`hard_stream`]`(n, k)`: as [`list_units`] assigns them.
+    first_stream: Option<u64>,
+    /// The MECs taken, in names: the names and the CPDAG with them.
+    named: HashSet<(Vec<String>, Cpdag)>,
 }
 
-impl Drawer {
+impl Drawer<'_> {
     /// Appends `count` more units (new MECs) to `out`; `budget` draws in all at most.
     fn draw(&mut self, count: usize, budget: u64, out: &mut Vec<Unit>) -> Result<()> {
         let target = out.len() + count;
@@ -158,9 +167,19 @@ impl Drawer {
             let dag = self.sampler.sample(self.seed, self.next);
             self.next += 1;
             let cpdag = Cpdag::of(&dag);
-            if cpdag.mec_size() > MAX_MEC_SIZE.into() || !self.seen.insert(cpdag) {
+            if cpdag.mec_size() > MAX_MEC_SIZE.into() || self.seen.contains(&cpdag) {
                 continue;
             }
+            // The MEC as the unit's premise will name it.
+            let id = out.len();
+            let stream = self
+                .first_stream
+                .map_or(hard_stream(self.n, id), |first| first + id as u64);
+            let named = name_dag(self.config, self.n, &dag, stream);
+            if !self.named.insert((named.names, Cpdag::of(&named.dag))) {
+                continue;
+            }
+            self.seen.insert(cpdag);
             out.push(Unit {
                 n: self.n,
                 id_in_n: out.len(),
@@ -195,7 +214,8 @@ fn list_units(config: &Config) -> Result<Vec<Unit>> {
     };
     let per_n: Vec<Result<Vec<Unit>>> = nodes
         .par_iter()
-        .map(|&n| match &config.graphs {
+        .enumerate()
+        .map(|(rank, &n)| match &config.graphs {
             Graphs::Exhaustive => Ok(with_cells(
                 exhaustive_mecs(n, config.semantics)
                     .into_iter()
@@ -232,6 +252,11 @@ fn list_units(config: &Config) -> Result<Vec<Unit>> {
                     seed: mix(config.seed ^ mix(STREAM_GRAPHS) ^ n as u64),
                     seen: HashSet::new(),
                     next: 0,
+                    config,
+                    // Without hard balance every N has exactly `per_n` units, numbered in
+                    // order of N (see below).
+                    first_stream: (!hard).then_some((rank * per_n) as u64),
+                    named: HashSet::new(),
                 };
                 let budget = (*per_n as u64).saturating_mul(50).max(1000);
                 let mut out = Vec::with_capacity(*per_n);
@@ -264,6 +289,13 @@ fn list_units(config: &Config) -> Result<Vec<Unit>> {
         for (i, u) in units.iter_mut().enumerate() {
             u.stream = i as u64;
         }
+        if let Graphs::Random { per_n, .. } = &config.graphs {
+            // The streams the drawer named the units with.
+            debug_assert!(units.iter().all(|u| {
+                let rank = nodes.iter().position(|&n| n == u.n).unwrap_or(0);
+                u.stream == (rank * per_n + u.id_in_n) as u64
+            }));
+        }
     }
     Ok(units)
 }
@@ -275,11 +307,16 @@ struct Named {
 }
 
 fn name_unit(config: &Config, unit: &Unit) -> Named {
-    let mut rng = stream(config.seed, STREAM_NAMES, unit.stream);
-    let (perm, names) = config.names.assign(unit.n, &mut rng);
+    name_dag(config, unit.n, &unit.dag, unit.stream)
+}
+
+/// `dag` on `n` nodes named by the naming stream `index`.
+fn name_dag(config: &Config, n: usize, dag: &Dag, index: u64) -> Named {
+    let mut rng = stream(config.seed, STREAM_NAMES, index);
+    let (perm, names) = config.names.assign(n, &mut rng);
     let dag = match perm {
-        Some(p) => unit.dag.relabel(&p),
-        None => unit.dag.clone(),
+        Some(p) => dag.relabel(&p),
+        None => dag.clone(),
     };
     Named { dag, names }
 }
