@@ -116,90 +116,55 @@ fn judge(premise: &str) -> std::result::Result<Verdict, String> {
     Ok(Verdict { names, mec })
 }
 
-/// Reads rows a batch at a time from a Corr2Cause CSV or a corrcause JSONL file.
-enum RowReader {
-    Csv(super::corr2cause_csv::Corr2CauseCsv),
-    Jsonl {
-        lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
-        line: usize,
-    },
-}
+/// Reads rows a batch at a time from a Corr2Cause CSV.
+struct RowReader(super::corr2cause_csv::Corr2CauseCsv);
 
 impl RowReader {
     fn open(path: &Path) -> Result<RowReader> {
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
-            Ok(RowReader::Csv(super::corr2cause_csv::Corr2CauseCsv::open(
-                path,
-            )?))
-        } else {
-            let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
-            Ok(RowReader::Jsonl {
-                lines: std::io::BufRead::lines(std::io::BufReader::new(file)),
-                line: 0,
-            })
-        }
+        Ok(RowReader(super::corr2cause_csv::Corr2CauseCsv::open(path)?))
     }
 
     /// Up to `size` rows; empty at the end of the file.
-    fn batch(&mut self, size: usize, source: &Source) -> Result<Vec<Row>> {
-        match self {
-            RowReader::Csv(rows) => rows
-                .by_ref()
-                .take(size)
-                .map(|r| {
-                    r.map(|r| Row {
-                        line: r.line,
-                        premise: r.premise,
-                        hypothesis: r.hypothesis,
-                        label: r.label,
-                        label3: None,
-                    })
+    fn batch(&mut self, size: usize) -> Result<Vec<Row>> {
+        self.0
+            .by_ref()
+            .take(size)
+            .map(|r| {
+                r.map(|r| Row {
+                    line: r.line,
+                    premise: r.premise,
+                    hypothesis: r.hypothesis,
+                    label: r.label,
+                    label3: None,
                 })
-                .collect(),
-            RowReader::Jsonl { lines, line } => {
-                let mut texts = Vec::with_capacity(size);
-                for text in lines.by_ref().take(size) {
-                    *line += 1;
-                    let text = text.map_err(|e| {
-                        Error::input(source, *line, None, format!("cannot read: {e}"))
-                    })?;
-                    texts.push((*line, text));
-                }
-                texts
-                    .par_iter()
-                    .map(|(line, l)| {
-                        let line = *line;
-                        let err = |field: Option<&str>, msg: String| {
-                            Error::input(source, line, field, msg)
-                        };
-                        let v: Value = serde_json::from_str(l)
-                            .map_err(|e| err(None, format!("not valid JSON: {e}")))?;
-                        let field = |name: &str| {
-                            v.get(name)
-                                .and_then(Value::as_str)
-                                .map(str::to_string)
-                                .ok_or_else(|| err(Some(name), "missing or not text".into()))
-                        };
-                        let label3 = v.get("label3").and_then(Value::as_str).map(str::to_string);
-                        let label = match v.get("label").and_then(Value::as_u64) {
-                            Some(l @ (0 | 1)) => l as u8,
-                            _ => return Err(err(Some("label"), "expected 0 or 1".into())),
-                        };
-                        Ok(Row {
-                            line,
-                            premise: field("premise")?,
-                            hypothesis: field("hypothesis")?,
-                            label,
-                            label3,
-                        })
-                    })
-                    .collect()
-            }
-        }
+            })
+            .collect()
     }
+}
+
+/// One corrcause JSONL line as a row (`line` as given: within a range, renumbered by the caller).
+fn parse_row(source: &Source, line: usize, text: &str) -> Result<Row> {
+    let err = |field: Option<&str>, msg: String| Error::input(source, line, field, msg);
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| err(None, format!("not valid JSON: {e}")))?;
+    let field = |name: &str| {
+        v.get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| err(Some(name), "missing or not text".into()))
+    };
+    let label3 = v.get("label3").and_then(Value::as_str).map(str::to_string);
+    let label = match v.get("label").and_then(Value::as_u64) {
+        Some(l @ (0 | 1)) => l as u8,
+        _ => return Err(err(Some("label"), "expected 0 or 1".into())),
+    };
+    Ok(Row {
+        line,
+        premise: field("premise")?,
+        hypothesis: field("hypothesis")?,
+        label,
+        label3,
+    })
 }
 
 /// A premise seen so far: what it implies, its first data row, and how many rows share it.
@@ -398,7 +363,14 @@ pub fn audit_files(paths: &[std::path::PathBuf]) -> Result<AuditReport> {
         inconsistent_premises: Vec::new(),
     };
     for path in paths {
-        audit_rows(path, &mut seen, &mut report)?;
+        let csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv {
+            audit_rows(path, &mut seen, &mut report)?;
+        } else {
+            audit_jsonl(path, &mut seen, &mut report)?;
+        }
     }
     report.premises = seen.len();
     for s in seen.values() {
@@ -415,7 +387,87 @@ pub fn audit_files(paths: &[std::path::PathBuf]) -> Result<AuditReport> {
     Ok(report)
 }
 
-/// Audits the rows of one file into `report`, with the premises `seen` so far.
+/// Audits the rows of one JSONL file into `report`, with the premises `seen` so far: each range
+/// of the file is parsed, its premises judged and its rows checked by one task
+/// ([`super::lines::for_each_range`]); the premises are then counted and the findings numbered
+/// in file order. A premise met in several ranges is judged in each.
+fn audit_jsonl(
+    path: &Path,
+    seen: &mut HashMap<String, Seen>,
+    report: &mut AuditReport,
+) -> Result<()> {
+    /// What one range holds, as far as its first error (rows numbered within it).
+    struct Part {
+        rows: usize,
+        /// Its premises in order of first row: text, first row, rows, verdict.
+        premises: Vec<(String, usize, usize, Arc<Verdict>)>,
+        disagreements: Vec<Disagreement>,
+        error: Option<Error>,
+    }
+    let source = Source::File(path.to_path_buf());
+    let read = |lines: &[(usize, &str)]| -> Part {
+        let mut part = Part {
+            rows: 0,
+            premises: Vec::new(),
+            disagreements: Vec::new(),
+            error: None,
+        };
+        for &(line, text) in lines {
+            let found = parse_row(&source, line, text).and_then(|row| {
+                let k = match part.premises.iter().rposition(|p| p.0 == row.premise) {
+                    Some(k) => {
+                        part.premises[k].2 += 1;
+                        k
+                    }
+                    None => {
+                        let verdict = judge(&row.premise)
+                            .map_err(|e| Error::input(&source, line, Some("premise"), e))?;
+                        part.premises
+                            .push((row.premise.clone(), part.rows, 1, Arc::new(verdict)));
+                        part.premises.len() - 1
+                    }
+                };
+                check_row(part.rows, &row, &part.premises[k].3, &source)
+            });
+            match found {
+                Ok(d) => part.disagreements.extend(d),
+                Err(e) => {
+                    part.error = Some(e);
+                    break;
+                }
+            }
+            part.rows += 1;
+        }
+        part
+    };
+    super::lines::for_each_range(path, &source, read, |before, part| {
+        let start = report.rows;
+        for (premise, first, rows, verdict) in part.premises {
+            match seen.get_mut(premise.as_str()) {
+                Some(s) => s.rows += rows,
+                None => {
+                    let first_row = start + first;
+                    seen.insert(
+                        premise,
+                        Seen {
+                            verdict,
+                            first_row,
+                            rows,
+                        },
+                    );
+                }
+            }
+        }
+        for mut d in part.disagreements {
+            d.row += start;
+            report.disagreements.push(d);
+        }
+        report.rows += part.rows;
+        part.error.map_or(Ok(()), |e| Err(e.after_lines(before)))
+    })
+}
+
+/// Audits the rows of one Corr2Cause CSV into `report`, with the premises `seen` so far.
 fn audit_rows(
     path: &Path,
     seen: &mut HashMap<String, Seen>,
@@ -424,7 +476,7 @@ fn audit_rows(
     let source = Source::File(path.to_path_buf());
     let mut reader = RowReader::open(path)?;
     loop {
-        let rows = reader.batch(4096, &source)?;
+        let rows = reader.batch(4096)?;
         if rows.is_empty() {
             break;
         }
