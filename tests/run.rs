@@ -269,32 +269,21 @@ fn command_models_answer_once_per_item_even_when_killed() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Graph items get worked graph examples from the train split: each example's target written as
-/// the prompt asks answers to be (edges one per line after Corr2Cause's "Answer:").
-#[test]
-fn graph_items_get_worked_graph_examples() {
-    let dir = temp_dir("run", "graph-shots");
+/// `corrcause run --shots 2` with the `cmd:` model `script` (run as `python3 model.py 0`, in `dir`)
+/// on the preset generated on the fly, with `args`; returns the output folder and the model's.
+fn run_with_two_shots(
+    dir: &std::path::Path,
+    script: &str,
+    args: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let model_py = dir.join("model.py");
-    // A model that answers every graph item with no edges.
-    let model = "import json, sys\nfor line in sys.stdin:\n    r = json.loads(line)\n    print(json.dumps({\"id\": r[\"id\"], \"output\": \"no edges\"}), flush=True)\n";
-    std::fs::write(&model_py, model).unwrap();
-    let spec = format!("cmd:python3 {}", model_py.display());
+    std::fs::write(&model_py, script).unwrap();
+    let spec = format!("cmd:python3 {} 0", model_py.display());
     let out = dir.join("out");
-    let run = corrcause(&[
-        "run",
-        "--task",
-        "graph",
-        "--model",
-        &spec,
-        "--shots",
-        "2",
-        "--jobs",
-        "3",
-        "--out",
-        out.to_str().unwrap(),
-        "--bootstrap",
-        "10",
-    ]);
+    let mut all = vec!["run", "--model", &spec, "--shots", "2", "--jobs", "3"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap(), "--bootstrap", "10"]);
+    let run = corrcause(&all);
     assert!(
         run.status.success(),
         "{}",
@@ -305,6 +294,17 @@ fn graph_items_get_worked_graph_examples() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains("cmd-python3"))
         .unwrap();
+    (out, folder)
+}
+
+/// Graph items get worked graph examples from the train split: each example's target written as
+/// the prompt asks answers to be (edges one per line after Corr2Cause's "Answer:").
+#[test]
+fn graph_items_get_worked_graph_examples() {
+    let dir = temp_dir("run", "graph-shots");
+    // A model that answers every graph item with no edges.
+    let model = "import json, sys\nfor line in sys.stdin:\n    r = json.loads(line)\n    print(json.dumps({\"id\": r[\"id\"], \"output\": \"no edges\"}), flush=True)\n";
+    let (out, folder) = run_with_two_shots(&dir, model, &["--task", "graph"]);
     let text = std::fs::read_to_string(folder.join("predictions.jsonl")).unwrap();
     let train = std::fs::read_to_string(out.join("dataset").join("train.jsonl")).unwrap();
     let targets: Vec<Value> = train
@@ -360,33 +360,8 @@ fn graph_items_get_worked_graph_examples() {
 #[test]
 fn shots_come_from_the_train_split_balanced() {
     let dir = temp_dir("run", "shots");
-    let model_py = dir.join("model.py");
-    std::fs::write(&model_py, FAKE_MODEL).unwrap();
-    let spec = format!("cmd:python3 {} 0", model_py.display());
-    let out = dir.join("out");
-    let run = corrcause(&[
-        "run",
-        "--model",
-        &spec,
-        "--shots",
-        "2",
-        "--jobs",
-        "3",
-        "--out",
-        out.to_str().unwrap(),
-        "--bootstrap",
-        "10",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let folder = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("cmd-python3"))
-        .unwrap();
+    let (out, folder) = run_with_two_shots(&dir, FAKE_MODEL, &[]);
+    let spec = format!("cmd:python3 {} 0", dir.join("model.py").display());
     let first: Value = serde_json::from_str(
         std::fs::read_to_string(folder.join("predictions.jsonl"))
             .unwrap()

@@ -231,16 +231,11 @@ impl GraphAuditReport {
             self.inconsistent_premises.len()
         );
         let edges = |t: &Target| -> String {
-            let mut all: Vec<String> = t
-                .directed
-                .iter()
-                .map(|[a, b]| format!("{a}->{b}"))
-                .collect();
-            all.extend(t.undirected.iter().map(|[a, b]| format!("{a}--{b}")));
-            if all.is_empty() {
+            let lines = t.edge_lines();
+            if lines.is_empty() {
                 "no edges".into()
             } else {
-                all.join(" ")
+                lines.join(", ")
             }
         };
         if !self.disagreements.is_empty() {
@@ -255,15 +250,7 @@ impl GraphAuditReport {
                 ));
             }
         }
-        if !self.inconsistent_premises.is_empty() {
-            out.push_str("\nrow      variables  reason\n");
-            for p in &self.inconsistent_premises {
-                out.push_str(&format!(
-                    "{:<8} {:<10} {}\n",
-                    p.row, p.num_variables, p.reason
-                ));
-            }
-        }
+        push_inconsistent(&mut out, &self.inconsistent_premises);
         out
     }
 }
@@ -584,6 +571,20 @@ fn check_row(
     }))
 }
 
+/// The table's lines for premises no DAG can produce (nothing when there are none).
+fn push_inconsistent(out: &mut String, premises: &[InconsistentPremise]) {
+    if premises.is_empty() {
+        return;
+    }
+    out.push_str("\nfirst row  rows  N  why no DAG has this premise\n");
+    for p in premises {
+        out.push_str(&format!(
+            "{:<10} {:<5} {:<2} {}\n",
+            p.row, p.rows, p.num_variables, p.reason
+        ));
+    }
+}
+
 impl AuditReport {
     /// A readable report: a summary, then one line per finding.
     pub fn table(&self) -> String {
@@ -617,15 +618,7 @@ impl AuditReport {
                 ));
             }
         }
-        if !self.inconsistent_premises.is_empty() {
-            out.push_str("\nfirst row  rows  N  why no DAG has this premise\n");
-            for p in &self.inconsistent_premises {
-                out.push_str(&format!(
-                    "{:<10} {:<5} {:<2} {}\n",
-                    p.row, p.rows, p.num_variables, p.reason
-                ));
-            }
-        }
+        push_inconsistent(&mut out, &self.inconsistent_premises);
         out
     }
 }

@@ -43,6 +43,14 @@ impl Target {
         })
     }
 
+    /// The edges as an answer writes them: `X -> Y` for each compelled edge, then `X -- Y` for
+    /// each reversible one.
+    pub fn edge_lines(&self) -> Vec<String> {
+        let directed = self.directed.iter().map(|[a, b]| format!("{a} -> {b}"));
+        let undirected = self.undirected.iter().map(|[a, b]| format!("{a} -- {b}"));
+        directed.chain(undirected).collect()
+    }
+
     /// `target` in the same order as [`Target::of`] writes (each undirected pair and each list
     /// sorted by name), so that two targets of one CPDAG compare equal.
     pub fn of_named(target: Target) -> Target {

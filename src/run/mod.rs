@@ -159,13 +159,14 @@ pub fn run_baseline(
                 }
                 Ok((text, answered, before + lines.len()))
             };
-        let mut lines = 0;
+        // Lines in this file, for the positions of the next.
+        let mut file_lines = 0;
         let mut write = |shift: usize, answered: Result<(String, usize, usize)>| -> Result<()> {
             let (text, n, end) = answered.map_err(|e| e.after_lines(shift))?;
             file.write_all(text.as_bytes())
                 .map_err(|e| Error::writing(out.display(), e))?;
             count += n;
-            lines = shift + end;
+            file_lines = shift + end;
             Ok(())
         };
         match &items {
@@ -173,7 +174,7 @@ pub fn run_baseline(
             Some(_) => for_each_numbered_range(path, &source, answer_range, |_, a| write(0, a))?,
             None => for_each_range(path, &source, |l| answer_range(0, l), &mut write)?,
         }
-        position += lines;
+        position += file_lines;
     }
     file.commit()?;
     Ok(count)

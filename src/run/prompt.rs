@@ -109,9 +109,7 @@ impl Prompt {
     /// (`X -> Y`, `X -- Y`, or `no edges`), after "Answer:" for the chain-of-thought prompt, or
     /// the JSON object the JSON prompt asks for.
     pub fn graph_answer_text(&self, target: &Target) -> String {
-        let edges: Vec<String> = (target.directed.iter().map(|[a, b]| format!("{a} -> {b}")))
-            .chain(target.undirected.iter().map(|[a, b]| format!("{a} -- {b}")))
-            .collect();
+        let edges = target.edge_lines();
         let lines = if edges.is_empty() {
             "no edges".to_string()
         } else {
