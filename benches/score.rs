@@ -238,7 +238,8 @@ fn read_and_score_threads(c: &mut Criterion) {
         &preds,
         None,
     )
-    .unwrap();
+    .unwrap()
+    .items;
     let options = Options {
         unparsed: Unparsed::Wrong,
         missing: Missing::Wrong,

@@ -9,6 +9,7 @@ mod process;
 use common::{corr2cause_items, corrcause, temp_dir, FAKE_MODEL};
 use process::{line_count, wait_until, whole_journal, Running};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -81,11 +82,22 @@ fn default_run_scores_every_baseline_and_the_oracle_is_perfect() {
         "baseline-always-valid",
         "baseline-correlation",
     ] {
-        assert!(
-            dir.join(model).join("predictions.jsonl").exists(),
+        let predictions = std::fs::read(dir.join(model).join("predictions.jsonl")).unwrap();
+        assert!(dir.join(model).join("report.json").exists(), "{model}");
+        // The manifest gives the file's SHA-256, size and lines (hashed as it was written).
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(dir.join(model).join("manifest.json")).unwrap())
+                .unwrap();
+        let entry = &manifest["files"][0];
+        assert_eq!(entry["path"], "predictions.jsonl");
+        assert_eq!(
+            entry["sha256"].as_str().unwrap(),
+            format!("{:x}", Sha256::digest(&predictions)),
             "{model}"
         );
-        assert!(dir.join(model).join("report.json").exists(), "{model}");
+        assert_eq!(entry["bytes"].as_u64().unwrap(), predictions.len() as u64);
+        let lines = predictions.iter().filter(|&&b| b == b'\n').count() as u64;
+        assert_eq!(entry["items"].as_u64().unwrap(), lines);
     }
     assert!(std::fs::read_to_string(dir.join("report.html"))
         .unwrap()

@@ -249,7 +249,27 @@ fn default_preset_leaves_every_reader_at_chance() {
         }
         let manifest: Value =
             serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-        assert!(manifest["hard_balance"]["cells"]["parent"].is_array());
+        // The record of cells: a row per cell under its columns; per cell, as many valid as
+        // invalid items kept, no more than its candidates, and the kept rows add up to the items.
+        let cells = &manifest["hard_balance"]["cells"];
+        let columns: Vec<&str> = cells["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let at = |name: &str| columns.iter().position(|c| *c == name).unwrap();
+        let mut kept = 0;
+        for rows in cells["by_relation"].as_object().unwrap().values() {
+            for row in rows.as_array().unwrap() {
+                assert_eq!(row.as_array().unwrap().len(), columns.len());
+                let n = |c: &str| row[at(c)].as_u64().unwrap();
+                assert_eq!(n("kept_valid"), n("kept_invalid"), "{row}");
+                assert!(n("kept_valid") <= n("candidates_valid").min(n("candidates_invalid")));
+                kept += n("kept_valid") + n("kept_invalid");
+            }
+        }
+        assert_eq!(kept, manifest["items"].as_u64().unwrap(), "seed {seed}");
         let report = shortcut_audit(&dir, &[]);
         check_shape(&report);
         for r in report["readers"].as_array().unwrap() {

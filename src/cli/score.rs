@@ -53,5 +53,8 @@ pub fn run(a: ScoreArgs) -> Result<()> {
         return out.finish();
     }
     out.put(session.report().render(a.format).as_bytes())?;
+    // The items and answers are freed on the pool while the report is written out; the
+    // process exits without waiting for that.
+    rayon::spawn(move || drop(session));
     out.finish()
 }

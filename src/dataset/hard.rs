@@ -297,41 +297,60 @@ impl Matcher {
                 _ => per_cell.push((cell, counts)),
             }
         }
-        let entries: Vec<(&'static str, serde_json::Value)> = per_cell
+        // A row of numbers per cell, under the record's `columns`: thousands of small maps
+        // (each with its field names) cost more to build and write than the dataset's items.
+        let rows: Vec<(&'static str, serde_json::Value)> = per_cell
             .into_par_iter()
             .map(|(cell, [invalid, valid, kept])| {
                 (
                     cell.relation.as_str(),
-                    // One literal: `json!` copies any value given as an expression.
-                    json!({
-                        "cell": {
-                            "variables": cell.variables,
-                            "correlated": cell.correlated,
-                            "separated": cell.separated,
-                            "mentions_x_bin": cell.mentions_x,
-                            "mentions_y_bin": cell.mentions_y,
-                            "mentions_both_bin": cell.mentions_both,
-                            "conditioned_bin": cell.conditioned,
-                            "statements_bin": cell.statements,
-                        },
-                        "candidates": {"valid": valid, "invalid": invalid},
-                        "kept": {"valid": kept, "invalid": kept},
-                    }),
+                    json!([
+                        cell.variables,
+                        cell.correlated,
+                        cell.separated,
+                        cell.mentions_x,
+                        cell.mentions_y,
+                        cell.mentions_both,
+                        cell.conditioned,
+                        cell.statements,
+                        valid,
+                        invalid,
+                        kept,
+                        kept
+                    ]),
                 )
             })
             .collect();
         let mut by_relation: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
-        for (relation, entry) in entries {
-            by_relation.entry(relation).or_default().push(entry);
+        for (relation, row) in rows {
+            by_relation.entry(relation).or_default().push(row);
         }
-        serde_json::Value::Object(
-            by_relation
-                .into_iter()
-                .map(|(r, cells)| (r.to_string(), serde_json::Value::Array(cells)))
-                .collect(),
-        )
+        let by_relation: serde_json::Map<String, serde_json::Value> = by_relation
+            .into_iter()
+            .map(|(r, rows)| (r.to_string(), serde_json::Value::Array(rows)))
+            .collect();
+        let mut record = json!({"columns": CELL_COLUMNS});
+        record["by_relation"] = serde_json::Value::Object(by_relation); // `json!` would copy it
+        record
     }
 }
+
+/// The columns of a row of the manifest's record of cells (`hard_balance.cells.by_relation`):
+/// the cell's features, then its candidate and kept items by label.
+pub const CELL_COLUMNS: [&str; 12] = [
+    "variables",
+    "correlated",
+    "separated",
+    "mentions_x_bin",
+    "mentions_y_bin",
+    "mentions_both_bin",
+    "conditioned_bin",
+    "statements_bin",
+    "candidates_valid",
+    "candidates_invalid",
+    "kept_valid",
+    "kept_invalid",
+];
 
 /// Most rounds of adversarial filtering.
 pub const FILTER_ROUNDS: usize = 8;
@@ -643,19 +662,35 @@ mod tests {
                 e[2] += u64::from(k && c.valid);
             }
         }
-        let listed: Vec<[u64; 3]> = Relation::ALL
+        let listed: Vec<serde_json::Value> = Relation::ALL
             .iter()
-            .flat_map(|r| record[r.as_str()].as_array().cloned().unwrap_or_default())
-            .map(|c| {
-                let n = |a: &str, b: &str| c[a][b].as_u64().unwrap();
-                [
-                    n("candidates", "invalid"),
-                    n("candidates", "valid"),
-                    n("kept", "valid"),
-                ]
+            .flat_map(|r| {
+                record["by_relation"][r.as_str()]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
             })
             .collect();
-        assert_eq!(listed, expected.into_values().collect::<Vec<_>>());
+        let expected: Vec<serde_json::Value> = expected
+            .into_iter()
+            .map(|(c, [invalid, valid, kept])| {
+                json!([
+                    c.variables,
+                    c.correlated,
+                    c.separated,
+                    c.mentions_x,
+                    c.mentions_y,
+                    c.mentions_both,
+                    c.conditioned,
+                    c.statements,
+                    valid,
+                    invalid,
+                    kept,
+                    kept
+                ])
+            })
+            .collect();
+        assert_eq!(listed, expected);
         // Matching a subset: the same rule on the allowed items only.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let allowed: Vec<Vec<bool>> = units
@@ -744,12 +779,34 @@ mod tests {
         };
         assert_eq!((kept(true), kept(false)), (3, 3));
         assert!(!keep[2][0]);
-        let cells = record["parent"].as_array().unwrap();
-        assert_eq!(cells.len(), 2);
-        let total_kept: u64 = cells
-            .iter()
-            .map(|c| c["kept"]["valid"].as_u64().unwrap())
-            .sum();
-        assert_eq!(total_kept, 3);
+        let column = |name: &str| CELL_COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(
+            record["columns"].as_array().unwrap().len(),
+            CELL_COLUMNS.len()
+        );
+        let rows = record["by_relation"]["parent"].as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        let total =
+            |name: &str| -> u64 { rows.iter().map(|r| r[column(name)].as_u64().unwrap()).sum() };
+        assert_eq!(total("kept_valid"), 3);
+        assert_eq!(total("kept_invalid"), 3);
+        // Per cell over both splits, as counted by hand above: (candidates valid, invalid,
+        // kept valid, invalid); cell a is the correlated one.
+        let counts = |correlated: bool| -> Vec<u64> {
+            let row = rows
+                .iter()
+                .find(|r| r[column("correlated")] == correlated)
+                .unwrap();
+            [
+                "candidates_valid",
+                "candidates_invalid",
+                "kept_valid",
+                "kept_invalid",
+            ]
+            .map(|c| row[column(c)].as_u64().unwrap())
+            .to_vec()
+        };
+        assert_eq!(counts(true), [3, 3, 2, 2]);
+        assert_eq!(counts(false), [1, 1, 1, 1]);
     }
 }

@@ -43,7 +43,12 @@ pub fn hash_file(path: &Path) -> Result<(String, u64)> {
 /// The manifest entry of a file in `dir`: path, SHA-256, bytes and items (lines).
 pub fn file_entry(dir: &Path, name: &str, items: usize) -> Result<Value> {
     let (sha256, bytes) = hash_file(&dir.join(name))?;
-    Ok(json!({"path": name, "sha256": sha256, "bytes": bytes, "items": items}))
+    Ok(entry(name, &sha256, bytes, items))
+}
+
+/// The manifest entry of a file whose SHA-256 and size are known (hashed as it was written).
+pub fn entry(name: &str, sha256: &str, bytes: u64, items: usize) -> Value {
+    json!({"path": name, "sha256": sha256, "bytes": bytes, "items": items})
 }
 
 /// Writes `manifest` to `dir/manifest.json` (pretty, atomically).

@@ -101,18 +101,29 @@ pub fn count_items(files: &[std::path::PathBuf]) -> Result<usize> {
     Ok(total)
 }
 
+/// A prediction file as written: the items answered, and the file's SHA-256 (hex) and size,
+/// hashed as it was written so that its manifest entry needs no second read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answered {
+    pub items: usize,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
 /// Answers the items of the JSONL `dataset` files (all, or those at the positions in `items`)
-/// with `baseline` and writes `{"id", "output", "answer"}` lines to `out` (atomically); returns
-/// the number of items answered.
+/// with `baseline` and writes `{"id", "output", "answer"}` lines to `out` (atomically).
 pub fn run_baseline(
     files: &[std::path::PathBuf],
     baseline: Baseline,
     seed: u64,
     out: &Path,
     items: Option<std::ops::Range<usize>>,
-) -> Result<usize> {
+) -> Result<Answered> {
+    use sha2::{Digest, Sha256};
     let answerer = Answerer::new(baseline, seed);
     let mut file = AtomicFile::create(out)?;
+    let mut hash = Sha256::new();
+    let mut bytes = 0u64;
     let mut count = 0;
     // Items before the current file.
     let mut position = 0usize;
@@ -165,6 +176,8 @@ pub fn run_baseline(
             let (text, n, end) = answered.map_err(|e| e.after_lines(shift))?;
             file.write_all(text.as_bytes())
                 .map_err(|e| Error::writing(out.display(), e))?;
+            hash.update(text.as_bytes());
+            bytes += text.len() as u64;
             count += n;
             file_lines = shift + end;
             Ok(())
@@ -177,5 +190,9 @@ pub fn run_baseline(
         position += file_lines;
     }
     file.commit()?;
-    Ok(count)
+    Ok(Answered {
+        items: count,
+        sha256: format!("{:x}", hash.finalize()),
+        bytes,
+    })
 }

@@ -486,9 +486,14 @@ impl RunSession {
             let file = folder.join("predictions.jsonl");
             let mut parameters = serde_json::Value::Null;
             let mut asked = None;
+            // A baseline's file is hashed as it is written; a model's (resumed from its journal)
+            // once it is complete.
+            let mut written = None;
             let (answered, failed) = match model {
                 Model::Baseline(b) => {
-                    let n = run_baseline(&self.files, *b, a.seed, &file, items.clone())?;
+                    let w = run_baseline(&self.files, *b, a.seed, &file, items.clone())?;
+                    let n = w.items;
+                    written = Some(w);
                     (n, 0)
                 }
                 Model::Asked(backend) => {
@@ -546,7 +551,10 @@ impl RunSession {
                 "shard": plan.shard,
                 "items": answered,
                 "unanswered": failed,
-                "files": [file_entry(&folder, "predictions.jsonl", answered)?],
+                "files": [match &written {
+                    Some(w) => manifest::entry("predictions.jsonl", &w.sha256, w.bytes, answered),
+                    None => file_entry(&folder, "predictions.jsonl", answered)?,
+                }],
             });
             manifest::write(&folder, &run_manifest)?;
             done(&ModelRun {
