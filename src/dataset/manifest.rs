@@ -65,62 +65,61 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
 /// Arrays and objects with at least this many members are written a member per task.
 const PRETTY_PARALLEL: usize = 64;
 
-/// `value` exactly as [`serde_json::to_string_pretty`] writes it, the members of large arrays
-/// and objects written on every core (the `--balance hard` record lists thousands of cells).
+/// `value` as [`serde_json::to_string_pretty`] writes it (two spaces a level), but for arrays of
+/// numbers, booleans and nulls, written on one line (`[5, true, 0]`: a row of the `--balance hard`
+/// record of cells reads as a row); the members of large arrays and objects are written on every
+/// core.
 fn pretty(value: &Value) -> String {
     let mut out = String::new();
     write_pretty(value, 0, &mut out);
     out
 }
 
+/// A number, boolean or null.
+fn is_scalar(v: &Value) -> bool {
+    matches!(v, Value::Null | Value::Bool(_) | Value::Number(_))
+}
+
 /// Appends `value` pretty at `depth` (2 spaces a level) to `out`.
 fn write_pretty(value: &Value, depth: usize, out: &mut String) {
+    let compact = |v: &Value| serde_json::to_string(v).expect("JSON serialises");
     let members = match value {
+        Value::Array(a) if !a.is_empty() && a.iter().all(is_scalar) => {
+            out.push('[');
+            for (k, v) in a.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&compact(v));
+            }
+            out.push(']');
+            return;
+        }
         Value::Array(a) if !a.is_empty() => a.len(),
         Value::Object(m) if !m.is_empty() => m.len(),
         _ => {
-            out.push_str(&serde_json::to_string(value).expect("JSON serialises"));
+            out.push_str(&compact(value));
             return;
         }
     };
-    // A member standalone, re-indented to `depth + 1` (JSON text has no raw newlines but
-    // those of the layout).
-    let member = |v: &Value| -> String {
-        let text = serde_json::to_string_pretty(v).expect("JSON serialises");
-        text.replace('\n', &format!("\n{}", "  ".repeat(depth + 1)))
+    let member = |key: Option<&String>, v: &Value| -> String {
+        let mut text = key.map_or_else(String::new, |k| compact(&Value::from(k.as_str())) + ": ");
+        write_pretty(v, depth + 1, &mut text);
+        text
     };
     let texts: Vec<String> = match value {
-        Value::Array(a) if members >= PRETTY_PARALLEL => a.par_iter().map(member).collect(),
+        Value::Array(a) if members >= PRETTY_PARALLEL => {
+            a.par_iter().map(|v| member(None, v)).collect()
+        }
         Value::Object(m) if members >= PRETTY_PARALLEL => {
             let entries: Vec<(&String, &Value)> = m.iter().collect();
             entries
                 .par_iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}: {}",
-                        serde_json::to_string(k).expect("a key"),
-                        member(v)
-                    )
-                })
+                .map(|(k, v)| member(Some(k), v))
                 .collect()
         }
-        // Few members: each written in turn, so that a large one among them is split.
-        Value::Array(a) => a
-            .iter()
-            .map(|v| {
-                let mut text = String::new();
-                write_pretty(v, depth + 1, &mut text);
-                text
-            })
-            .collect(),
-        Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| {
-                let mut text = serde_json::to_string(k).expect("a key") + ": ";
-                write_pretty(v, depth + 1, &mut text);
-                text
-            })
-            .collect(),
+        Value::Array(a) => a.iter().map(|v| member(None, v)).collect(),
+        Value::Object(m) => m.iter().map(|(k, v)| member(Some(k), v)).collect(),
         _ => unreachable!("an array or an object"),
     };
     let (open, close) = if value.is_array() {
@@ -128,10 +127,19 @@ fn write_pretty(value: &Value, depth: usize, out: &mut String) {
     } else {
         ('{', '}')
     };
+    let indent = "  ".repeat(depth + 1);
+    out.reserve(
+        texts
+            .iter()
+            .map(|t| t.len() + indent.len() + 2)
+            .sum::<usize>()
+            + depth * 2
+            + 4,
+    );
     out.push(open);
     for (k, text) in texts.iter().enumerate() {
         out.push_str(if k == 0 { "\n" } else { ",\n" });
-        out.push_str(&"  ".repeat(depth + 1));
+        out.push_str(&indent);
         out.push_str(text);
     }
     out.push('\n');
@@ -458,25 +466,69 @@ mod tests {
         })
     }
 
+    /// serde_json's pretty text with every array of numbers, booleans and nulls put on one
+    /// line: the layout the manifest's writer promises, from serde_json's own writer. (The
+    /// values' strings hold no digits or brackets, so no string can look like such an array.)
+    fn reference(v: &Value) -> String {
+        let text = serde_json::to_string_pretty(v).unwrap();
+        let lines: Vec<&str> = text.split('\n').collect();
+        let scalar = |s: &str| {
+            let s = s.trim().trim_end_matches(',');
+            ["true", "false", "null"].contains(&s)
+                || s.parse::<f64>().is_ok()
+                    && s.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            // An array opened at the end of this line, its members each on a line of their own.
+            let members = lines[i + 1..].iter().take_while(|l| scalar(l)).count();
+            let close = lines.get(i + 1 + members).map(|l| l.trim());
+            if line.ends_with('[') && members > 0 && matches!(close, Some("]") | Some("],")) {
+                let row: Vec<&str> = lines[i + 1..=i + members]
+                    .iter()
+                    .map(|l| l.trim().trim_end_matches(','))
+                    .collect();
+                out.push(format!("{line}{}{}", row.join(", "), close.unwrap()));
+                i += members + 2;
+            } else {
+                out.push(line.to_string());
+                i += 1;
+            }
+        }
+        out.join("\n")
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
-        /// The manifest's writer gives serde_json's pretty text byte for byte.
+        /// The manifest's writer gives that layout byte for byte, and reads back as the value.
         #[test]
-        fn pretty_is_serde_json_pretty(v in value()) {
-            prop_assert_eq!(pretty(&v), serde_json::to_string_pretty(&v).unwrap());
+        fn pretty_is_serde_json_pretty_with_rows_of_scalars_on_one_line(v in value()) {
+            let text = pretty(&v);
+            prop_assert_eq!(&text, &reference(&v));
+            // (Read back beside serde_json's own text: its reader rounds some floats.)
+            let read = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+            prop_assert_eq!(read(&text), read(&serde_json::to_string(&v).unwrap()));
         }
     }
 
     /// Large members inside small ones, as in a manifest with a `--balance hard` record.
     #[test]
-    fn a_large_record_inside_a_manifest_is_pretty_as_serde_json_writes_it() {
+    fn a_large_record_inside_a_manifest_is_written_in_that_layout() {
+        let rows: Vec<Value> = (0..300).map(|k| json!([k, true, null, 2.5])).collect();
         let cells: Vec<Value> = (0..300)
             .map(|k| json!({"cell": {"n": k, "x": [k, "é\"", null]}, "kept": {"valid": k}}))
             .collect();
         let keyed: Map<String, Value> = (0..100)
             .map(|k| (format!("k{k}"), json!([k, {}])))
             .collect();
-        let v = json!({"files": [], "hard_balance": {"cells": {"child": cells}, "keyed": keyed}, "items": 3});
-        assert_eq!(pretty(&v), serde_json::to_string_pretty(&v).unwrap());
+        let v = json!({"files": [], "hard_balance": {"cells": {"child": cells}, "rows": rows, "keyed": keyed}, "items": 3});
+        let text = pretty(&v);
+        assert_eq!(text, reference(&v));
+        assert!(
+            text.contains("\n      [299, true, null, 2.5]\n    ]"),
+            "{text}"
+        );
     }
 }

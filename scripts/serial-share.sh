@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Where a 2-core machine tells what 16 cores would: the serial share of each row of
+# scripts/scaling.sh. Each command runs on 1 thread (wall time, median of REPEAT, default 3) and
+# REPEAT times on 2 threads pinned to CPUs 0-1 under `perf record -a` (both CPUs sampled at
+# 2 kHz, which slows the run), the run with the median serial time kept;
+# scripts/serial_share.py then counts the time only one CPU did the command's work. With T1 the
+# one-thread time and S that serial time, Amdahl's law bounds the speed-up on 16 threads by
+# T1 / (S + (T1 - S) / 16); memory and output bandwidth, which 2 cores do not strain, may
+# bound it lower. Needs perf (with permission to sample every CPU) and python3.
+#
+#   scripts/serial-share.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v perf >/dev/null || { echo "serial-share: needs perf" >&2; exit 1; }
+cargo build --release --quiet
+bin=$PWD/target/release/corrcause
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+repeat=${REPEAT:-3}
+"$bin" generate --preset corr2cause-v2 --out "$work/v2" >/dev/null 2>&1
+"$bin" run --dataset "$work/v2" --model baseline:oracle --out "$work/oracle" --bootstrap 10 >/dev/null 2>&1
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+one_thread() {
+    for _ in $(seq "$repeat"); do
+        rm -rf "$work/g" "$work/r"
+        local start end
+        start=$(date +%s.%N)
+        taskset -c 0 "$bin" --threads 1 "$@" >/dev/null 2>&1
+        end=$(date +%s.%N)
+        echo "$end - $start" | bc -l
+    done | median
+}
+order=("generate corr2cause-v2" "generate default" "generate random, 12 variables, minimal premises" "oracle over corr2cause-v2, scored" "score corr2cause-v2, 1,000 resamples")
+declare -A jobs=(
+    ["generate corr2cause-v2"]="generate --preset corr2cause-v2 --out $work/g"
+    ["generate default"]="generate --preset default --out $work/g"
+    ["generate random, 12 variables, minimal premises"]="generate --nodes 12 --graphs random --per-n 1076 --premise minimal --balance none --splits none --out $work/g"
+    ["oracle over corr2cause-v2, scored"]="run --dataset $work/v2 --model baseline:oracle --out $work/r --bootstrap 1000"
+    ["score corr2cause-v2, 1,000 resamples"]="score --dataset $work/v2 --predictions $work/oracle/baseline-oracle/predictions.jsonl --bootstrap 1000"
+)
+echo "Machine: $(uname -m), $(nproc) cores, $(date +%F); 1 thread: median of $repeat runs; 2 threads: median serial time of $repeat runs under perf."
+echo
+echo "| work | 1 thread | 2 threads (span) | one CPU alone | serial share | Amdahl bound 1 -> 16 | longest serial stretches |"
+echo "|---|---|---|---|---|---|---|"
+for name in "${order[@]}"; do
+    read -r -a args <<<"${jobs[$name]}"
+    t1=$(one_thread "${args[@]}")
+    # REPEAT runs under perf; the one with the median serial time is kept.
+    for _ in $(seq "$repeat"); do
+        rm -rf "$work/g" "$work/r"
+        perf record -q -a -C 0-1 -g -F 2000 -o "$work/perf.data" -- \
+            taskset -c 0-1 "$bin" --threads 2 "${args[@]}" >/dev/null 2>&1
+        perf script -i "$work/perf.data" 2>/dev/null >"$work/perf.txt"
+        python3 scripts/serial_share.py "$work/perf.txt"
+        rm -f "$work/perf.data" "$work/perf.txt"
+    done | sort -t$'\t' -k2,2n >"$work/shares"
+    IFS=$'\t' read -r span serial where < <(sed -n "$(((repeat + 1) / 2))p" "$work/shares")
+    share=$(echo "$serial / $t1" | bc -l)
+    bound=$(echo "$t1 / ($serial + ($t1 - $serial) / 16)" | bc -l)
+    printf '| %s | %.2f s | %.2f s | %.3f s | %.1f%% | %.1fx | %s |\n' \
+        "$name" "$t1" "$span" "$serial" "$(echo "100 * $share" | bc -l)" "$bound" "$where"
+done
