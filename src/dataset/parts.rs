@@ -5,9 +5,10 @@
 //! `sha256sum` still checks every file.
 //!
 //! [`write`] is the engine: chunks of premises are rendered on every core, in an order that
-//! interleaves the files, and each file's chunks (JSONL and CSV apart) are written and hashed in
-//! order by whichever thread holds the next one; so files are written side by side, memory holds
-//! a few chunks per thread, and the bytes do not depend on the number of threads.
+//! interleaves the files, and each file's chunks (JSONL and CSV apart) are hashed in order by one
+//! thread at a time and written in order by one thread at a time, the two side by side; so files
+//! are written side by side, memory holds a few chunks per thread, and the bytes do not depend on
+//! the number of threads.
 
 use crate::error::{Error, Result};
 use crate::output::{AtomicFile, Finished};
@@ -18,10 +19,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-/// Items per file unless a configuration says otherwise: about 50 MB of JSONL at six to twelve
-/// variables. Each file is written and hashed in order by one thread at a time (SHA-256 and the
-/// write each go at about 1.8 GB/s a stream), so the largest file bounds how fast many cores
-/// finish; at this size a file takes about 60 ms, under a sixteenth of corr2cause-v2's work.
+/// Items per file unless a configuration says otherwise: 20 to 80 MB of JSONL at six to twelve
+/// variables. Each file is hashed in order, and written in order, by one thread at a time (SHA-256
+/// and a tmpfs write each go at about 1.8 GB/s a stream, side by side), so the largest file bounds
+/// how fast many cores finish; at this size it takes at most about 45 ms, under a sixteenth of
+/// corr2cause-v2's work.
 pub const DEFAULT_ITEMS_PER_FILE: usize = 8_192;
 
 /// The name of part `part` (from 0) of `parts` of split `split`, with extension `ext`
@@ -119,21 +121,36 @@ pub fn commit(files: Vec<Written>) -> Result<()> {
     Ok(())
 }
 
-struct Open {
-    file: AtomicFile,
+/// A file's running hash: SHA-256, bytes and items of the chunks hashed so far.
+struct Hashing {
     hash: Sha256,
     bytes: u64,
     items: usize,
 }
 
-/// One file as its chunks arrive: the chunks waiting for an earlier one, and whether a thread
-/// is writing it.
+/// One file as its chunks arrive. Hashing and writing are two streams, each taking the chunks
+/// in order, held by at most one thread at a time but each by its own: so a file takes as long
+/// as the slower of the two, not their sum. A chunk is let go once both have passed it.
 struct Sink<R> {
-    next: usize,
+    /// Chunks arrived and not yet both hashed and written, by number.
     waiting: BTreeMap<usize, Arc<R>>,
-    writing: bool,
-    open: Option<Open>,
+    /// Chunks hashed, and chunks written, so far.
+    hashed: usize,
+    written: usize,
+    /// The hash and the file, each `None` while a thread holds it (or before the file opens).
+    hashing: Option<Hashing>,
+    file: Option<AtomicFile>,
+    opened: bool,
     done: Option<Written>,
+}
+
+impl<R> Sink<R> {
+    /// The chunks from `from` on that have arrived, in order (shared with the waiting list).
+    fn ready(&self, from: usize) -> Vec<Arc<R>> {
+        (from..)
+            .map_while(|c| self.waiting.get(&c).cloned())
+            .collect()
+    }
 }
 
 /// Chunks rendered but not yet written, over all files, most per thread: a thread waits rather
@@ -143,9 +160,9 @@ const WAITING_PER_THREAD: usize = 2;
 /// Writes every piece into `dir`: `render` writes a chunk of premises' text into an empty
 /// rendering (on any thread); `rendered` is called with each chunk's premises and rendering
 /// before it is written (to count them).
-/// Every file of every piece is a stream of its own, written and hashed in chunk order by
-/// whichever thread holds its next chunk. Returns each piece's files, finished but not in place
-/// (see [`commit`]); on an error every file is removed.
+/// Every file of every piece is two streams of its own, hashed and written in chunk order, each
+/// by whichever thread holds its next chunk. Returns each piece's files, finished but not in
+/// place (see [`commit`]); on an error every file is removed.
 pub fn write<R: Rendering + Send + Sync>(
     dir: &Path,
     pieces: &[Piece],
@@ -174,15 +191,17 @@ pub fn write<R: Rendering + Send + Sync>(
         first.push(sinks.len());
         for _ in &piece.files {
             sinks.push(Mutex::new(Sink {
-                next: 0,
                 waiting: BTreeMap::new(),
-                writing: false,
-                open: None,
+                hashed: 0,
+                written: 0,
+                hashing: None,
+                file: None,
+                opened: false,
                 done: None,
             }));
         }
     }
-    let open = |p: usize, k: usize| -> Result<Open> {
+    let open = |p: usize, k: usize| -> Result<(Hashing, AtomicFile)> {
         let (name, head) = &pieces[p].files[k];
         let path = dir.join(name);
         let mut file = AtomicFile::create(&path)?;
@@ -190,20 +209,20 @@ pub fn write<R: Rendering + Send + Sync>(
             .map_err(|e| Error::writing(path.display(), e))?;
         let mut hash = Sha256::new();
         hash.update(head.as_bytes());
-        Ok(Open {
-            file,
+        let hashing = Hashing {
             hash,
             bytes: head.len() as u64,
             items: 0,
-        })
+        };
+        Ok((hashing, file))
     };
-    let finish = |p: usize, k: usize, f: Open| -> Result<Written> {
+    let finish = |p: usize, k: usize, (h, file): (Hashing, AtomicFile)| -> Result<Written> {
         Ok(Written {
             name: pieces[p].files[k].0.clone(),
-            sha256: format!("{:x}", f.hash.finalize()),
-            bytes: f.bytes,
-            items: f.items,
-            file: f.file.finish()?,
+            sha256: format!("{:x}", h.hash.finalize()),
+            bytes: h.bytes,
+            items: h.items,
+            file: file.finish()?,
         })
     };
     // Pieces without premises (an empty split) are their start text alone.
@@ -221,59 +240,86 @@ pub fn write<R: Rendering + Send + Sync>(
     let waiting = Mutex::new(0usize);
     let drained = Condvar::new();
     let limit = WAITING_PER_THREAD * threads;
-    // Hands chunk `c` of piece `p` to its file `k`; writes it, and every chunk it unblocks,
-    // unless another thread is writing that file (which then writes it).
-    // Renderings written by every file they go to, for reuse.
+    // Hands chunk `c` of piece `p` to its file `k`; then hashes, and writes, it and every chunk
+    // it unblocks, unless another thread holds that stream (which then takes them). Renderings
+    // let go by every file they go to are kept for reuse.
     let spare: Mutex<Vec<R>> = Mutex::new(Vec::new());
     let deliver = |p: usize, k: usize, c: usize, chunk: Arc<R>| -> Result<()> {
         let at = first[p] + k;
+        let path = || dir.join(&pieces[p].files[k].0);
         let mut sink = sinks[at].lock().expect("sink");
         sink.waiting.insert(c, chunk);
         *waiting.lock().expect("count") += 1;
-        if sink.writing {
-            return Ok(());
+        if !sink.opened {
+            let (h, f) = open(p, k)?;
+            (sink.hashing, sink.file, sink.opened) = (Some(h), Some(f), true);
         }
-        sink.writing = true;
         loop {
-            let mut ready = Vec::new();
-            let from = sink.next;
-            while let Some(chunk) = sink.waiting.remove(&(from + ready.len())) {
-                ready.push(chunk);
+            let mut progress = false;
+            if sink.hashing.is_some() {
+                let ready = sink.ready(sink.hashed);
+                if !ready.is_empty() {
+                    let mut h = sink.hashing.take().expect("the hash");
+                    drop(sink);
+                    for chunk in &ready {
+                        let text = chunk.text(k);
+                        h.hash.update(text.as_bytes());
+                        h.bytes += text.len() as u64;
+                        h.items += chunk.items();
+                    }
+                    let n = ready.len();
+                    drop(ready);
+                    sink = sinks[at].lock().expect("sink");
+                    sink.hashing = Some(h);
+                    sink.hashed += n;
+                    progress = true;
+                }
             }
-            if ready.is_empty() {
-                sink.writing = false;
-                return Ok(());
+            if sink.file.is_some() {
+                let ready = sink.ready(sink.written);
+                if !ready.is_empty() {
+                    let mut f = sink.file.take().expect("the file");
+                    drop(sink);
+                    for chunk in &ready {
+                        f.write_all(chunk.text(k).as_bytes())
+                            .map_err(|e| Error::writing(path().display(), e))?;
+                    }
+                    let n = ready.len();
+                    drop(ready);
+                    sink = sinks[at].lock().expect("sink");
+                    sink.file = Some(f);
+                    sink.written += n;
+                    progress = true;
+                }
             }
-            let file = sink.open.take();
-            drop(sink);
-            let count = ready.len();
-            let mut f = match file {
-                Some(f) => f,
-                None => open(p, k)?,
-            };
-            for chunk in ready {
-                let text = chunk.text(k);
-                f.hash.update(text.as_bytes());
-                f.bytes += text.len() as u64;
-                f.items += chunk.items();
-                f.file
-                    .write_all(text.as_bytes())
-                    .map_err(|e| Error::writing(dir.join(&pieces[p].files[k].0).display(), e))?;
-                if let Ok(mut r) = Arc::try_unwrap(chunk) {
+            // Chunks both streams have passed are let go.
+            let passed = sink.hashed.min(sink.written);
+            let mut let_go = 0;
+            while let Some(entry) = sink.waiting.first_entry() {
+                if *entry.key() >= passed {
+                    break;
+                }
+                if let Ok(mut r) = Arc::try_unwrap(entry.remove()) {
                     r.clear();
                     spare.lock().expect("spare").push(r);
                 }
+                let_go += 1;
             }
-            *waiting.lock().expect("count") -= count;
-            drained.notify_all();
-            sink = sinks[at].lock().expect("sink");
-            sink.next += count;
-            if sink.next == pieces[p].chunks.len() {
-                sink.done = Some(finish(p, k, f)?);
-            } else {
-                sink.open = Some(f);
+            if let_go > 0 {
+                *waiting.lock().expect("count") -= let_go;
+                drained.notify_all();
+            }
+            if !progress {
+                break;
             }
         }
+        let chunks = pieces[p].chunks.len();
+        if sink.hashed == chunks && sink.written == chunks && sink.done.is_none() {
+            if let (Some(h), Some(f)) = (sink.hashing.take(), sink.file.take()) {
+                sink.done = Some(finish(p, k, (h, f))?);
+            }
+        }
+        Ok(())
     };
     rayon::scope(|scope| {
         for _ in 0..threads {
