@@ -986,9 +986,6 @@ pub fn generate(
     if shard.is_none() && config.format != Format::Csv {
         paths.push(super::card::write(out_dir, &manifest)?);
     }
-    // Freeing the `--balance hard` record (thousands of small maps) is left to the pool, off
-    // the caller's path.
-    rayon::spawn(move || drop(manifest));
     Ok(Summary {
         premises: range.len(),
         items,

@@ -256,8 +256,6 @@ pub fn run_and_score(
     } else {
         return Ok((RunReport::Shard, outcome));
     };
-    // Freeing a million items is left to the pool, off the caller's path (a command exits).
-    rayon::spawn(move || drop((ds, graph_ds, predictions, graph_predictions)));
     for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
         write_report(&a.out.join(name), &report, format)?;
     }
