@@ -654,14 +654,14 @@ fn sigterm_ends_the_model_programs_at_once_and_the_same_command_goes_on() {
 fn a_second_signal_ends_the_run_at_once() {
     let dir = temp_dir("run", "second-signal");
     let out = dir.join("out");
-    // The oracle on the default preset's test split, then a long bootstrap: the first signal
-    // waits for the scoring to end, the second does not.
+    // The oracle on the default preset's test split, then a long bootstrap (about 3 s on two
+    // idle cores): the first signal waits for the scoring to end, the second does not.
     let mut run = Running::start(&[
         "run",
         "--model",
         "baseline:oracle",
         "--bootstrap",
-        "100000",
+        "1000000",
         "--out",
         out.to_str().unwrap(),
     ]);
