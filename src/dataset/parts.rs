@@ -6,9 +6,9 @@
 //!
 //! [`write`] is the engine: chunks of premises are rendered on every core, in an order that
 //! interleaves the files, and each file's chunks (JSONL and CSV apart) are hashed in order by one
-//! thread at a time and written in order by one thread at a time, the two side by side; so files
-//! are written side by side, memory holds a few chunks per thread, and the bytes do not depend on
-//! the number of threads.
+//! thread at a time and written in order by one thread at a time, the two able to run side by
+//! side; so files are written side by side, memory holds a few chunks per thread, and the bytes
+//! do not depend on the number of threads.
 
 use crate::error::{Error, Result};
 use crate::output::{AtomicFile, Finished};
@@ -129,15 +129,17 @@ struct Hashing {
 }
 
 /// One file as its chunks arrive. Hashing and writing are two streams, each taking the chunks
-/// in order, held by at most one thread at a time but each by its own: so a file takes as long
-/// as the slower of the two, not their sum. A chunk is let go once both have passed it.
+/// in order and held by at most one thread at a time: a thread that finds a stream free takes it
+/// (it may do both in turn), so a chunk that arrives while one thread hashes is written by
+/// another. A chunk is let go once both streams have passed it.
 struct Sink<R> {
     /// Chunks arrived and not yet both hashed and written, by number.
     waiting: BTreeMap<usize, Arc<R>>,
     /// Chunks hashed, and chunks written, so far.
     hashed: usize,
     written: usize,
-    /// The hash and the file, each `None` while a thread holds it (or before the file opens).
+    /// The hash and the file, each `None` while a thread holds it, before the file opens, once it
+    /// is finished, or after a write failed.
     hashing: Option<Hashing>,
     file: Option<AtomicFile>,
     opened: bool,
@@ -153,15 +155,16 @@ impl<R> Sink<R> {
     }
 }
 
-/// Chunks rendered but not yet written, over all files, most per thread: a thread waits rather
-/// than render another when this many are waiting (one file written by many threads).
+/// Chunks rendered but not yet both hashed and written, over all files, most per thread: a
+/// thread waits rather than render another when this many are waiting (one file written by many
+/// threads).
 const WAITING_PER_THREAD: usize = 2;
 
 /// Writes every piece into `dir`: `render` writes a chunk of premises' text into an empty
 /// rendering (on any thread); `rendered` is called with each chunk's premises and rendering
 /// before it is written (to count them).
 /// Every file of every piece is two streams of its own, hashed and written in chunk order, each
-/// by whichever thread holds its next chunk. Returns each piece's files, finished but not in
+/// taken by whichever thread finds it free with chunks ready. Returns each piece's files, finished but not in
 /// place (see [`commit`]); on an error every file is removed.
 pub fn write<R: Rendering + Send + Sync>(
     dir: &Path,
@@ -314,10 +317,11 @@ pub fn write<R: Rendering + Send + Sync>(
             }
         }
         let chunks = pieces[p].chunks.len();
+        // Both streams at the end: neither is held (a stream is taken only for a chunk left).
         if sink.hashed == chunks && sink.written == chunks && sink.done.is_none() {
-            if let (Some(h), Some(f)) = (sink.hashing.take(), sink.file.take()) {
-                sink.done = Some(finish(p, k, (h, f))?);
-            }
+            let (h, f) = (sink.hashing.take(), sink.file.take());
+            let both = h.zip(f).expect("both streams idle at the end");
+            sink.done = Some(finish(p, k, both)?);
         }
         Ok(())
     };
@@ -339,9 +343,17 @@ pub fn write<R: Rendering + Send + Sync>(
                 let mut chunk = spare.lock().expect("spare").pop().unwrap_or_default();
                 render(units, &mut chunk);
                 rendered(units, &chunk);
-                let chunk = Arc::new(chunk);
-                for k in 0..pieces[p].files.len() {
-                    if let Err(e) = deliver(p, k, c, chunk.clone()) {
+                // The last file gets the rendering itself, so that whichever file lets it go
+                // last can keep it for reuse.
+                let mut chunk = Some(Arc::new(chunk));
+                let files = pieces[p].files.len();
+                for k in 0..files {
+                    let this = if k + 1 == files {
+                        chunk.take()
+                    } else {
+                        chunk.clone()
+                    };
+                    if let Err(e) = deliver(p, k, c, this.expect("a rendering")) {
                         failure.lock().expect("failure").get_or_insert(e);
                         stop.store(true, Ordering::Relaxed);
                         let _held = waiting.lock().expect("count");
