@@ -6,14 +6,21 @@
 # scripts/serial_share.py then counts the time only one CPU did the command's work. With T1 the
 # one-thread time and S that serial time, Amdahl's law bounds the speed-up on 16 threads by
 # T1 / (S + (T1 - S) / 16); memory and output bandwidth, which 2 cores do not strain, may
-# bound it lower. Needs perf (with permission to sample every CPU) and python3.
+# bound it lower. The 2-thread runs are slowed by the sampling; the machine should be otherwise
+# idle, and TMPDIR on tmpfs (generation writes up to 2.8 GB). Needs perf (with permission to
+# sample every CPU) and python3.
 #
-#   scripts/serial-share.sh
+#   TMPDIR=/dev/shm scripts/serial-share.sh
+#   CORRCAUSE=/path/to/other/corrcause scripts/serial-share.sh   # another build, to compare
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v perf >/dev/null || { echo "serial-share: needs perf" >&2; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/corrcause
+if [[ -n ${CORRCAUSE:-} ]]; then
+    bin=$CORRCAUSE
+else
+    cargo build --release --quiet
+    bin=$PWD/target/release/corrcause
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 repeat=${REPEAT:-3}
