@@ -4,9 +4,11 @@ the command ran with 2 threads pinned to CPUs 0 and 1 (see scripts/serial-share.
 
 Time is cut into buckets (1 ms). A CPU is busy in a bucket when some sample there is the
 command's own work: a rayon worker waiting for work (spinning in its sleep or steal loop) is not
-work. The serial time is the buckets where exactly one CPU was busy: code that ran on one thread
-while the other had nothing to do (or was waiting for it). It is an estimate: the scheduler may
-put both threads on one CPU for a few milliseconds, which counts as serial here.
+work. The serial time is the buckets where exactly one CPU was busy and the other idle (or
+spinning for work): code that ran on one thread while the other had nothing to do. A bucket where
+the other CPU ran another program (perf itself writes its samples on these CPUs) is not counted:
+the command's threads were then crowded onto one CPU, not serial. It is an estimate: the
+scheduler may still put both threads on one CPU for a few milliseconds.
 
 Prints one line: span, serial seconds, and the longest serial stretches with where they ran.
 """
@@ -47,16 +49,22 @@ def working(stack):
 
 def main():
     path, bucket = sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 0.001
-    ours = [s for s in samples(path) if s[0].startswith(("corrcause", "rayon"))]
+    everything = list(samples(path))
+    ours = [s for s in everything if s[0].startswith(("corrcause", "rayon"))]
     t0, t1 = min(s[2] for s in ours), max(s[2] for s in ours)
     busy = collections.defaultdict(lambda: collections.defaultdict(list))
     for s in ours:
         if working(s[3]):
             busy[int((s[2] - t0) / bucket)][s[1]].append(s)
+    # CPUs that ran another program (not idle, not this command) in a bucket.
+    crowded = collections.defaultdict(set)
+    for s in everything:
+        if not s[0].startswith(("corrcause", "rayon", "swapper")) and t0 <= s[2] <= t1:
+            crowded[int((s[2] - t0) / bucket)].add(s[1])
     serial, stretches, cur = 0, [], None
     for b in range(int((t1 - t0) / bucket) + 1):
         cpus = busy.get(b, {})
-        if len(cpus) == 1:
+        if len(cpus) == 1 and not crowded.get(b, set()) - set(cpus):
             serial += 1
             if cur is None:
                 cur = [b, b, collections.Counter()]

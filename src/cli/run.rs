@@ -1,12 +1,12 @@
 //! `corrcause run`: the library's [`RunOptions`] plan, run and scored by
-//! [`run_and_score`], with progress shown and SIGINT/SIGTERM caught here.
+//! [`run_and_score_keeping`], with progress shown and SIGINT/SIGTERM caught here.
 
 use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::run::plan::{ModelRun, RunOptions};
 use crate::run::stop::Interrupt;
 use crate::score::export::Format;
-use crate::score::plan::{run_and_score, RunReport};
+use crate::score::plan::{run_and_score_keeping, RunReport};
 use clap::Args;
 
 /// Options of `corrcause run`.
@@ -25,24 +25,29 @@ pub fn run(a: RunArgs) -> Result<()> {
     let display = a.options.display();
     let shard = plan.shard;
     let session = plan.start()?;
-    let (report, outcome) = run_and_score(&session, &interrupt, display, &mut |m: &ModelRun| {
-        if let Some(s) = &m.asked {
-            eprintln!(
+    let (report, outcome, scored) = run_and_score_keeping(
+        &session,
+        &interrupt,
+        display,
+        &mut |m: &ModelRun| {
+            if let Some(s) = &m.asked {
+                eprintln!(
                 "{}: {} items: {} from the journal, {} from the cache, {} asked now ({} retries), {} without an answer",
                 m.spec, s.items, s.from_journal, s.from_cache, s.asked, s.retries, s.failed.len()
             );
-        }
-        if let Some(s) = shard {
-            eprintln!(
-                "{}: shard {} of {}: {} items answered in {}",
-                m.spec,
-                s.index,
-                s.count,
-                m.answered,
-                m.folder.display()
-            );
-        }
-    })?;
+            }
+            if let Some(s) = shard {
+                eprintln!(
+                    "{}: shard {} of {}: {} items answered in {}",
+                    m.spec,
+                    s.index,
+                    s.count,
+                    m.answered,
+                    m.folder.display()
+                );
+            }
+        },
+    )?;
     if !matches!(report, RunReport::Shard) {
         let mut stdout = Output::open(None)?;
         stdout.put(report.render(Format::Table).as_bytes())?;
@@ -52,5 +57,7 @@ pub fn run(a: RunArgs) -> Result<()> {
             session.plan.options.out.display()
         );
     }
+    // The process ends here: the items and answers are left to it rather than freed one by one.
+    std::mem::forget(scored);
     outcome.finish()
 }

@@ -208,6 +208,25 @@ pub fn run_and_score(
     display: Display,
     done: &mut dyn FnMut(&ModelRun),
 ) -> Result<(RunReport, RunOutcome)> {
+    run_and_score_keeping(session, interrupt, display, done)
+        .map(|(report, outcome, _)| (report, outcome))
+}
+
+/// The items and answers a run scored, handed back by [`run_and_score_keeping`]: a command
+/// that exits next leaves them to the process rather than free a million items one by one on
+/// one thread (about 13 ms for corr2cause-v2).
+pub struct ScoredItems {
+    _items: (Option<Dataset>, Option<GraphDataset>),
+    _answers: (Vec<Predictions>, Vec<GraphPredictions>),
+}
+
+/// [`run_and_score`], handing back what it read to score.
+pub fn run_and_score_keeping(
+    session: &RunSession,
+    interrupt: &Interrupt,
+    display: Display,
+    done: &mut dyn FnMut(&ModelRun),
+) -> Result<(RunReport, RunOutcome, ScoredItems)> {
     let a = &session.plan.options;
     // Scoring needs every item: a shard only answers, and the merged parts are scored.
     let unsharded = session.plan.shard.is_none();
@@ -254,12 +273,20 @@ pub fn run_and_score(
     } else if let Some(ds) = &ds {
         RunReport::Pairs(score(ds, &predictions, &scoring))
     } else {
-        return Ok((RunReport::Shard, outcome));
+        let nothing = ScoredItems {
+            _items: (None, None),
+            _answers: (Vec::new(), Vec::new()),
+        };
+        return Ok((RunReport::Shard, outcome, nothing));
     };
     for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
         write_report(&a.out.join(name), &report, format)?;
     }
-    Ok((report, outcome))
+    let kept = ScoredItems {
+        _items: (ds, graph_ds),
+        _answers: (predictions, graph_predictions),
+    };
+    Ok((report, outcome, kept))
 }
 
 /// Writes `report` in `format` to `path`, atomically.
