@@ -8,12 +8,15 @@
 #   scripts/scaling.sh [THREADS...]        # default: 1 2, and every core when there are more
 #
 # Prints a Markdown table (and the commands) for benches/RESULTS.md. Outputs go to a temporary
-# folder, removed at the end.
+# folder (in /dev/shm unless TMPDIR names another), removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=$PWD/target/release/corrcause
-work=$(mktemp -d)
+# Outputs on tmpfs unless TMPDIR says otherwise: a disk would measure its own write-back.
+tmp=${TMPDIR:-}
+[[ -z $tmp && -d /dev/shm ]] && tmp=/dev/shm
+work=$(mktemp -d ${tmp:+-p "$tmp"})
 trap 'rm -rf "$work"' EXIT
 cores=$(nproc)
 threads=("$@")

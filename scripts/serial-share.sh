@@ -7,10 +7,10 @@
 # one-thread time and S that serial time, Amdahl's law bounds the speed-up on 16 threads by
 # T1 / (S + (T1 - S) / 16); memory and output bandwidth, which 2 cores do not strain, may
 # bound it lower. The 2-thread runs are slowed by the sampling; the machine should be otherwise
-# idle, and TMPDIR on tmpfs (generation writes up to 2.8 GB). Needs perf (with permission to
-# sample every CPU) and python3.
+# idle. Outputs (up to 2.8 GB) go to /dev/shm unless TMPDIR names another folder. Needs perf
+# (with permission to sample every CPU) and python3.
 #
-#   TMPDIR=/dev/shm scripts/serial-share.sh
+#   scripts/serial-share.sh
 #   CORRCAUSE=/path/to/other/corrcause scripts/serial-share.sh   # another build, to compare
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,10 @@ else
     cargo build --release --quiet
     bin=$PWD/target/release/corrcause
 fi
-work=$(mktemp -d)
+# Outputs on tmpfs unless TMPDIR says otherwise: a disk would measure its own write-back.
+tmp=${TMPDIR:-}
+[[ -z $tmp && -d /dev/shm ]] && tmp=/dev/shm
+work=$(mktemp -d ${tmp:+-p "$tmp"})
 trap 'rm -rf "$work"' EXIT
 repeat=${REPEAT:-3}
 "$bin" generate --preset corr2cause-v2 --out "$work/v2" >/dev/null 2>&1
