@@ -491,6 +491,61 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// One file of many chunks rendered by 8 threads: its hash and its writing are taken by
+    /// different threads, each stream still in order, and the file and its hash are those of
+    /// the chunks in order.
+    #[test]
+    fn one_file_of_many_chunks_is_hashed_and_written_in_order() {
+        let dir = std::env::temp_dir().join(format!("corrcause-parts1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let chunks: Vec<Vec<usize>> = (0..400).map(|c| vec![c]).collect();
+        let pieces = vec![Piece {
+            files: vec![("one.a".to_string(), "head\n"), ("one.b".to_string(), "")],
+            chunks,
+        }];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .unwrap();
+        let written = pool
+            .install(|| {
+                write(
+                    &dir,
+                    &pieces,
+                    |units, out: &mut Text| {
+                        for &u in units {
+                            // Large chunks, some slow to render, so that streams are held long.
+                            if u % 7 == 0 {
+                                std::thread::sleep(std::time::Duration::from_micros(300));
+                            }
+                            out.0 += &format!("{u:>8}\n").repeat(2_000);
+                            out.1 += &format!("<{u}>\n");
+                            out.2 += 1;
+                        }
+                    },
+                    |_, _| {},
+                )
+            })
+            .unwrap()
+            .remove(0);
+        let a: String = "head\n".to_string()
+            + &(0..400)
+                .map(|u| format!("{u:>8}\n").repeat(2_000))
+                .collect::<String>();
+        let b: String = (0..400).map(|u| format!("<{u}>\n")).collect();
+        for (f, expected) in written.iter().zip([&a, &b]) {
+            assert_eq!((f.items, f.bytes), (400, expected.len() as u64));
+            assert_eq!(
+                f.sha256,
+                format!("{:x}", Sha256::digest(expected.as_bytes()))
+            );
+        }
+        commit(written).unwrap();
+        assert!(std::fs::read_to_string(dir.join("one.a")).unwrap() == a);
+        assert_eq!(std::fs::read_to_string(dir.join("one.b")).unwrap(), b);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     proptest! {
         /// Runs hold every premise once, in order, at most `max` items unless one premise with
         /// items is alone over it, and a premise starts a new run only when it would not fit in
