@@ -6,13 +6,20 @@
 # every run writes into a fresh folder (a run into an old one would resume instead).
 #
 #   scripts/scaling.sh [THREADS...]        # default: 1 2, and every core when there are more
+#   CORRCAUSE=path/to/corrcause scripts/scaling.sh 1 2 4 8 16   # a binary built elsewhere
 #
 # Prints a Markdown table (and the commands) for benches/RESULTS.md. Outputs go to a temporary
 # folder (in /dev/shm unless TMPDIR names another), removed at the end.
 set -euo pipefail
+[[ -n ${CORRCAUSE:-} ]] && CORRCAUSE=$(realpath "$CORRCAUSE") # before the cd below
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/corrcause
+# CORRCAUSE names a built binary (a machine without a Rust toolchain); else this checkout's.
+if [[ -n ${CORRCAUSE:-} ]]; then
+    bin=$CORRCAUSE
+else
+    cargo build --release --quiet
+    bin=$PWD/target/release/corrcause
+fi
 # Outputs on tmpfs unless TMPDIR says otherwise: a disk would measure its own write-back.
 tmp=${TMPDIR:-}
 [[ -z $tmp && -d /dev/shm ]] && tmp=/dev/shm
@@ -40,7 +47,7 @@ measure() { # THREADS COMMAND...: median seconds
         start=$(date +%s.%N)
         taskset -c "0-$((t - 1))" "$bin" --threads "$t" "$@" >/dev/null 2>&1
         end=$(date +%s.%N)
-        echo "$end - $start" | bc -l
+        awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
     done | median
 }
 
@@ -69,7 +76,7 @@ for name in "${order[@]}"; do
         times+=("$s")
         row+=" $(printf '%.2f' "$s") s |"
     done
-    for s in "${times[@]:1}"; do row+=" $(printf '%.2f' "$(echo "${times[0]} / $s" | bc -l)")x |"; done
+    for s in "${times[@]:1}"; do row+=" $(awk -v a="${times[0]}" -v b="$s" 'BEGIN { printf "%.2f", a / b }')x |"; done
     echo "$row"
 done
 echo

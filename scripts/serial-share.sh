@@ -13,6 +13,7 @@
 #   scripts/serial-share.sh
 #   CORRCAUSE=/path/to/other/corrcause scripts/serial-share.sh   # another build, to compare
 set -euo pipefail
+[[ -n ${CORRCAUSE:-} ]] && CORRCAUSE=$(realpath "$CORRCAUSE") # before the cd below
 cd "$(dirname "$0")/.."
 command -v perf >/dev/null || { echo "serial-share: needs perf" >&2; exit 1; }
 if [[ -n ${CORRCAUSE:-} ]]; then
@@ -38,7 +39,7 @@ one_thread() {
         start=$(date +%s.%N)
         taskset -c 0 "$bin" --threads 1 "$@" >/dev/null 2>&1
         end=$(date +%s.%N)
-        echo "$end - $start" | bc -l
+        awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
     done | median
 }
 order=("generate corr2cause-v2" "generate default" "generate random, 12 variables, minimal premises" "oracle over corr2cause-v2, scored" "score corr2cause-v2, 1,000 resamples")
@@ -66,8 +67,8 @@ for name in "${order[@]}"; do
         rm -f "$work/perf.data" "$work/perf.txt"
     done | sort -t$'\t' -k2,2n >"$work/shares"
     IFS=$'\t' read -r span serial where < <(sed -n "$(((repeat + 1) / 2))p" "$work/shares")
-    share=$(echo "$serial / $t1" | bc -l)
-    bound=$(echo "$t1 / ($serial + ($t1 - $serial) / 16)" | bc -l)
+    share=$(awk -v s="$serial" -v t="$t1" 'BEGIN { print 100 * s / t }')
+    bound=$(awk -v s="$serial" -v t="$t1" 'BEGIN { print t / (s + (t - s) / 16) }')
     printf '| %s | %.2f s | %.2f s | %.3f s | %.1f%% | %.1fx | %s |\n' \
-        "$name" "$t1" "$span" "$serial" "$(echo "100 * $share" | bc -l)" "$bound" "$where"
+        "$name" "$t1" "$span" "$serial" "$share" "$bound" "$where"
 done
