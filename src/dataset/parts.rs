@@ -424,13 +424,72 @@ mod tests {
         }
     }
 
-    /// Many small files written by 8 threads (more than the cores, so chunks arrive out of
-    /// order and wait): every file holds its premises' text in order after its head, with the
-    /// hash and counts of those bytes.
+    /// Writes `pieces` on 8 threads (more than the cores, so chunks arrive out of order and
+    /// wait), unit `u` rendering to `a(u)` in a piece's first file and `b(u)` in its second after
+    /// `delay(u)` microseconds; then checks that every file holds its head and its premises' text
+    /// in order, with the hash and counts of those bytes.
+    fn check_written_on_8_threads(
+        tag: &str,
+        pieces: &[Piece],
+        a: impl Fn(usize) -> String + Sync,
+        b: impl Fn(usize) -> String + Sync,
+        delay: impl Fn(usize) -> u64 + Sync,
+    ) {
+        let dir = std::env::temp_dir().join(format!("corrcause-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .unwrap();
+        let written = pool
+            .install(|| {
+                write(
+                    &dir,
+                    pieces,
+                    |units, out: &mut Text| {
+                        for &u in units {
+                            std::thread::sleep(std::time::Duration::from_micros(delay(u)));
+                            out.0 += &a(u);
+                            out.1 += &b(u);
+                            out.2 += 1;
+                        }
+                    },
+                    |_, _| {},
+                )
+            })
+            .unwrap();
+        for (piece, files) in pieces.iter().zip(written) {
+            let units: Vec<usize> = piece.chunks.concat();
+            let texts: [&(dyn Fn(usize) -> String + Sync); 2] = [&a, &b];
+            let expected: Vec<String> = texts
+                .iter()
+                .zip(&piece.files)
+                .map(|(text, (_, head))| {
+                    head.to_string() + &units.iter().map(|&u| text(u)).collect::<String>()
+                })
+                .collect();
+            for (f, expected) in files.iter().zip(&expected) {
+                assert_eq!((f.items, f.bytes), (units.len(), expected.len() as u64));
+                assert_eq!(
+                    f.sha256,
+                    format!("{:x}", Sha256::digest(expected.as_bytes()))
+                );
+            }
+            let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+            commit(files).unwrap();
+            for (name, expected) in names.iter().zip(&expected) {
+                assert!(
+                    &std::fs::read_to_string(dir.join(name)).unwrap() == expected,
+                    "{name}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Many small files, with uneven work so that threads finish out of order.
     #[test]
     fn every_file_gets_its_chunks_in_order_whatever_the_threads() {
-        let dir = std::env::temp_dir().join(format!("corrcause-parts-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
         let mut pieces = Vec::new();
         let mut unit = 0;
         for p in 0..23 {
@@ -446,104 +505,31 @@ mod tests {
                 chunks,
             });
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(8)
-            .build()
-            .unwrap();
-        let written = pool
-            .install(|| {
-                write(
-                    &dir,
-                    &pieces,
-                    |units, out: &mut Text| {
-                        for u in units {
-                            // Uneven work, so that threads finish out of order.
-                            std::thread::sleep(std::time::Duration::from_micros(
-                                (u % 3) as u64 * 200,
-                            ));
-                            out.0 += &format!("{u}\n");
-                            out.1 += &format!("<{u}>\n");
-                            out.2 += 1;
-                        }
-                    },
-                    |_, _| {},
-                )
-            })
-            .unwrap();
-        for (piece, files) in pieces.iter().zip(written) {
-            let units: Vec<usize> = piece.chunks.concat();
-            let a: String = units.iter().map(|u| format!("{u}\n")).collect();
-            let b: String = "head\n".to_string()
-                + &units.iter().map(|u| format!("<{u}>\n")).collect::<String>();
-            for (f, expected) in files.iter().zip([&a, &b]) {
-                assert_eq!(f.items, units.len());
-                assert_eq!(f.bytes, expected.len() as u64);
-                assert_eq!(
-                    f.sha256,
-                    format!("{:x}", Sha256::digest(expected.as_bytes()))
-                );
-            }
-            let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-            commit(files).unwrap();
-            assert_eq!(std::fs::read_to_string(dir.join(&names[0])).unwrap(), a);
-            assert_eq!(std::fs::read_to_string(dir.join(&names[1])).unwrap(), b);
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
+        check_written_on_8_threads(
+            "parts",
+            &pieces,
+            |u| format!("{u}\n"),
+            |u| format!("<{u}>\n"),
+            |u| (u % 3) as u64 * 200,
+        );
     }
 
-    /// One file of many chunks rendered by 8 threads: its hash and its writing are taken by
-    /// different threads, each stream still in order, and the file and its hash are those of
-    /// the chunks in order.
+    /// One file of many large chunks, some slow to render: its hash and its writing are held by
+    /// different threads at once (8 times in a run, counted with a temporary print), each
+    /// stream still in order.
     #[test]
     fn one_file_of_many_chunks_is_hashed_and_written_in_order() {
-        let dir = std::env::temp_dir().join(format!("corrcause-parts1-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let chunks: Vec<Vec<usize>> = (0..400).map(|c| vec![c]).collect();
         let pieces = vec![Piece {
             files: vec![("one.a".to_string(), "head\n"), ("one.b".to_string(), "")],
-            chunks,
+            chunks: (0..400).map(|c| vec![c]).collect(),
         }];
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(8)
-            .build()
-            .unwrap();
-        let written = pool
-            .install(|| {
-                write(
-                    &dir,
-                    &pieces,
-                    |units, out: &mut Text| {
-                        for &u in units {
-                            // Large chunks, some slow to render, so that streams are held long.
-                            if u % 7 == 0 {
-                                std::thread::sleep(std::time::Duration::from_micros(300));
-                            }
-                            out.0 += &format!("{u:>8}\n").repeat(2_000);
-                            out.1 += &format!("<{u}>\n");
-                            out.2 += 1;
-                        }
-                    },
-                    |_, _| {},
-                )
-            })
-            .unwrap()
-            .remove(0);
-        let a: String = "head\n".to_string()
-            + &(0..400)
-                .map(|u| format!("{u:>8}\n").repeat(2_000))
-                .collect::<String>();
-        let b: String = (0..400).map(|u| format!("<{u}>\n")).collect();
-        for (f, expected) in written.iter().zip([&a, &b]) {
-            assert_eq!((f.items, f.bytes), (400, expected.len() as u64));
-            assert_eq!(
-                f.sha256,
-                format!("{:x}", Sha256::digest(expected.as_bytes()))
-            );
-        }
-        commit(written).unwrap();
-        assert!(std::fs::read_to_string(dir.join("one.a")).unwrap() == a);
-        assert_eq!(std::fs::read_to_string(dir.join("one.b")).unwrap(), b);
-        std::fs::remove_dir_all(&dir).unwrap();
+        check_written_on_8_threads(
+            "parts1",
+            &pieces,
+            |u| format!("{u:>8}\n").repeat(2_000),
+            |u| format!("<{u}>\n"),
+            |u| if u % 7 == 0 { 300 } else { 0 },
+        );
     }
 
     proptest! {
