@@ -56,21 +56,64 @@ pub struct ScoreSession {
     options: ScoreOptions,
 }
 
-/// The dataset of a [`ScoreSession`] and the models' answers, by the task its items pose.
+/// The dataset of a [`ScoreSession`] (or of a `run`) and the models' answers, by the task its
+/// items pose.
 enum Scored {
     Pairs(Dataset, Vec<Predictions>),
     Graph(GraphDataset, Vec<GraphPredictions>),
+}
+
+impl Scored {
+    /// Reads `source`'s items: graph items when `graph`, else yes/no items.
+    fn read(source: &DatasetSource, graph: bool) -> Result<Scored> {
+        Ok(if graph {
+            Scored::Graph(read_graph_dataset(source)?, Vec::new())
+        } else {
+            Scored::Pairs(read_dataset_from(source)?, Vec::new())
+        })
+    }
+
+    /// Adds a model's prediction file; with `last`, a repeated id's last answer counts (else a
+    /// repeated id is an error).
+    fn add_file(&mut self, path: &Path, name: String, last: bool, keep: bool) -> Result<()> {
+        match self {
+            Scored::Pairs(ds, predictions) => {
+                let duplicates = if last {
+                    Duplicates::Last
+                } else {
+                    Duplicates::Error
+                };
+                predictions.push(read_predictions(path, name, ds, duplicates, keep)?);
+            }
+            Scored::Graph(ds, predictions) => {
+                predictions.push(read_graph_predictions(path, name, ds, last, keep)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many models have been added.
+    fn models(&self) -> usize {
+        match self {
+            Scored::Pairs(_, predictions) => predictions.len(),
+            Scored::Graph(_, predictions) => predictions.len(),
+        }
+    }
+
+    /// The report over the models added from the `from`th on.
+    fn report(&self, from: usize, options: &Options) -> RunReport {
+        match self {
+            Scored::Pairs(ds, p) => RunReport::Pairs(score(ds, &p[from..], options)),
+            Scored::Graph(ds, p) => RunReport::Graph(score_graph(ds, &p[from..], options)),
+        }
+    }
 }
 
 impl ScoreSession {
     /// Reads the dataset of `options`, yes/no or graph items as its first line says.
     pub fn open(options: ScoreOptions) -> Result<ScoreSession> {
         let source = DatasetSource::resolve(&options.dataset, options.split.as_deref())?;
-        let scored = if is_graph_dataset(&source)? {
-            Scored::Graph(read_graph_dataset(&source)?, Vec::new())
-        } else {
-            Scored::Pairs(read_dataset_from(&source)?, Vec::new())
-        };
+        let scored = Scored::read(&source, is_graph_dataset(&source)?)?;
         Ok(ScoreSession { scored, options })
     }
 
@@ -84,20 +127,7 @@ impl ScoreSession {
     ) -> Result<()> {
         let last = self.options.duplicates == "last";
         let name = name.unwrap_or_else(|| model_name(path));
-        match &mut self.scored {
-            Scored::Pairs(ds, predictions) => {
-                let duplicates = if last {
-                    Duplicates::Last
-                } else {
-                    Duplicates::Error
-                };
-                predictions.push(read_predictions(path, name, ds, duplicates, keep_readings)?);
-            }
-            Scored::Graph(ds, predictions) => {
-                predictions.push(read_graph_predictions(path, name, ds, last, keep_readings)?);
-            }
-        }
-        Ok(())
+        self.scored.add_file(path, name, last, keep_readings)
     }
 
     /// Adds one model's answers given in memory, by item id.
@@ -122,12 +152,7 @@ impl ScoreSession {
             bootstrap: o.bootstrap,
             seed: o.seed,
         };
-        match &self.scored {
-            Scored::Pairs(ds, predictions) => RunReport::Pairs(score(ds, predictions, &options)),
-            Scored::Graph(ds, predictions) => {
-                RunReport::Graph(score_graph(ds, predictions, &options))
-            }
-        }
+        self.scored.report(0, &options)
     }
 
     /// How each raw answer kept (`keep_readings`) was read, one JSON object per answer in the
@@ -212,12 +237,11 @@ pub fn run_and_score(
         .map(|(report, outcome, _)| (report, outcome))
 }
 
-/// The items and answers a run scored, handed back by [`run_and_score_keeping`]: a command
-/// that exits next leaves them to the process rather than free a million items one by one on
-/// one thread (about 13 ms for corr2cause-v2).
+/// The items and answers a run scored (none for a shard), handed back by
+/// [`run_and_score_keeping`]: a command that exits next leaves them to the process rather than
+/// free a million items one by one on one thread (about 13 ms for corr2cause-v2).
 pub struct ScoredItems {
-    _items: (Option<Dataset>, Option<GraphDataset>),
-    _answers: (Vec<Predictions>, Vec<GraphPredictions>),
+    _kept: Option<Scored>,
 }
 
 /// [`run_and_score`], handing back what it read to score.
@@ -230,12 +254,8 @@ pub fn run_and_score_keeping(
     let a = &session.plan.options;
     // Scoring needs every item: a shard only answers, and the merged parts are scored.
     let unsharded = session.plan.shard.is_none();
-    let graph = session.plan.graph;
-    let graph_ds = (unsharded && graph)
-        .then(|| read_graph_dataset(&session.source))
-        .transpose()?;
-    let ds = (unsharded && !graph)
-        .then(|| read_dataset_from(&session.source))
+    let mut scored = unsharded
+        .then(|| Scored::read(&session.source, session.plan.graph))
         .transpose()?;
     let scoring = Options {
         unparsed: Unparsed::Wrong,
@@ -243,50 +263,30 @@ pub fn run_and_score_keeping(
         bootstrap: a.bootstrap,
         seed: a.seed,
     };
-    let mut predictions = Vec::new();
-    let mut graph_predictions = Vec::new();
-    // Each model's report as it finishes; with one model it is the whole run's.
-    let mut reports = Vec::new();
+    // The last model's own report; with one model it is the whole run's.
+    let mut last = None;
     let outcome = session.run(interrupt, display, &mut |m| {
         done(m);
-        let one = if let Some(gds) = &graph_ds {
-            let p = read_graph_predictions(&m.predictions, m.spec.clone(), gds, false, false)?;
-            let one = RunReport::Graph(score_graph(gds, std::slice::from_ref(&p), &scoring));
-            graph_predictions.push(p);
-            one
-        } else if let Some(ds) = &ds {
-            let p = read_predictions(&m.predictions, m.spec.clone(), ds, Duplicates::Error, false)?;
-            let one = RunReport::Pairs(score(ds, std::slice::from_ref(&p), &scoring));
-            predictions.push(p);
-            one
-        } else {
+        let Some(s) = &mut scored else {
             return Ok(());
         };
+        s.add_file(&m.predictions, m.spec.clone(), false, false)?;
+        let one = s.report(s.models() - 1, &scoring);
         write_report(&m.folder.join("report.json"), &one, Format::Json)?;
-        reports.push(one);
+        last = Some(one);
         Ok(())
     })?;
-    let report = if reports.len() == 1 {
-        reports.remove(0)
-    } else if let Some(gds) = &graph_ds {
-        RunReport::Graph(score_graph(gds, &graph_predictions, &scoring))
-    } else if let Some(ds) = &ds {
-        RunReport::Pairs(score(ds, &predictions, &scoring))
-    } else {
-        let nothing = ScoredItems {
-            _items: (None, None),
-            _answers: (Vec::new(), Vec::new()),
-        };
-        return Ok((RunReport::Shard, outcome, nothing));
+    let Some(s) = scored else {
+        return Ok((RunReport::Shard, outcome, ScoredItems { _kept: None }));
+    };
+    let report = match last {
+        Some(one) if s.models() == 1 => one,
+        _ => s.report(0, &scoring),
     };
     for (format, name) in [(Format::Json, "report.json"), (Format::Html, "report.html")] {
         write_report(&a.out.join(name), &report, format)?;
     }
-    let kept = ScoredItems {
-        _items: (ds, graph_ds),
-        _answers: (predictions, graph_predictions),
-    };
-    Ok((report, outcome, kept))
+    Ok((report, outcome, ScoredItems { _kept: Some(s) }))
 }
 
 /// Writes `report` in `format` to `path`, atomically.
