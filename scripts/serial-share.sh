@@ -12,51 +12,16 @@
 #
 #   scripts/serial-share.sh
 #   CORRCAUSE=/path/to/other/corrcause scripts/serial-share.sh   # another build, to compare
-set -euo pipefail
-[[ -n ${CORRCAUSE:-} ]] && CORRCAUSE=$(realpath "$CORRCAUSE") # before the cd below
-cd "$(dirname "$0")/.."
 command -v perf >/dev/null || { echo "serial-share: needs perf" >&2; exit 1; }
-if [[ -n ${CORRCAUSE:-} ]]; then
-    bin=$CORRCAUSE
-else
-    cargo build --release --quiet
-    bin=$PWD/target/release/corrcause
-fi
-# Outputs on tmpfs unless TMPDIR says otherwise: a disk would measure its own write-back.
-tmp=${TMPDIR:-}
-[[ -z $tmp && -d /dev/shm ]] && tmp=/dev/shm
-work=$(mktemp -d ${tmp:+-p "$tmp"})
-trap 'rm -rf "$work"' EXIT
-repeat=${REPEAT:-3}
-"$bin" generate --preset corr2cause-v2 --out "$work/v2" >/dev/null 2>&1
-"$bin" run --dataset "$work/v2" --model baseline:oracle --out "$work/oracle" --bootstrap 10 >/dev/null 2>&1
+source "$(dirname "$0")/scaling-rows.sh"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-one_thread() {
-    for _ in $(seq "$repeat"); do
-        rm -rf "$work/g" "$work/r"
-        local start end
-        start=$(date +%s.%N)
-        taskset -c 0 "$bin" --threads 1 "$@" >/dev/null 2>&1
-        end=$(date +%s.%N)
-        awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
-    done | median
-}
-order=("generate corr2cause-v2" "generate default" "generate random, 12 variables, minimal premises" "oracle over corr2cause-v2, scored" "score corr2cause-v2, 1,000 resamples")
-declare -A jobs=(
-    ["generate corr2cause-v2"]="generate --preset corr2cause-v2 --out $work/g"
-    ["generate default"]="generate --preset default --out $work/g"
-    ["generate random, 12 variables, minimal premises"]="generate --nodes 12 --graphs random --per-n 1076 --premise minimal --balance none --splits none --out $work/g"
-    ["oracle over corr2cause-v2, scored"]="run --dataset $work/v2 --model baseline:oracle --out $work/r --bootstrap 1000"
-    ["score corr2cause-v2, 1,000 resamples"]="score --dataset $work/v2 --predictions $work/oracle/baseline-oracle/predictions.jsonl --bootstrap 1000"
-)
 echo "Machine: $(uname -m), $(nproc) cores, $(date +%F); 1 thread: median of $repeat runs; 2 threads: median serial time of $repeat runs under perf."
 echo
 echo "| work | 1 thread | 2 threads (span) | one CPU alone | serial share | Amdahl bound 1 -> 16 | longest serial stretches |"
 echo "|---|---|---|---|---|---|---|"
 for name in "${order[@]}"; do
     read -r -a args <<<"${jobs[$name]}"
-    t1=$(one_thread "${args[@]}")
+    t1=$(measure 1 "${args[@]}")
     # REPEAT runs under perf; the one with the median serial time is kept.
     for _ in $(seq "$repeat"); do
         rm -rf "$work/g" "$work/r"
