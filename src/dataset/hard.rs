@@ -653,13 +653,14 @@ mod tests {
         let (keep, record) = matched_keep(&views, &splits, test_hash);
         let all: Vec<Vec<bool>> = units.iter().map(|u| vec![true; u.len()]).collect();
         assert_eq!(keep, brute_force_matching(&units, &splits, &all));
-        // The record: candidates and kept per cell, counted here from the items.
-        let mut expected: BTreeMap<Cell, [u64; 3]> = BTreeMap::new();
+        // The record: candidates and kept per cell and label ([invalid, valid] each), counted
+        // here from the items.
+        let mut expected: BTreeMap<Cell, [u64; 4]> = BTreeMap::new();
         for (unit, keep) in units.iter().zip(&keep) {
             for (c, &k) in unit.iter().zip(keep) {
                 let e = expected.entry(c.cell).or_default();
                 e[usize::from(c.valid)] += 1;
-                e[2] += u64::from(k && c.valid);
+                e[2 + usize::from(c.valid)] += u64::from(k);
             }
         }
         let listed: Vec<serde_json::Value> = Relation::ALL
@@ -671,23 +672,28 @@ mod tests {
                     .unwrap_or_default()
             })
             .collect();
+        // Each row's values looked up by its column's name, so that a column out of place fails.
         let expected: Vec<serde_json::Value> = expected
             .into_iter()
-            .map(|(c, [invalid, valid, kept])| {
-                json!([
-                    c.variables,
-                    c.correlated,
-                    c.separated,
-                    c.mentions_x,
-                    c.mentions_y,
-                    c.mentions_both,
-                    c.conditioned,
-                    c.statements,
-                    valid,
-                    invalid,
-                    kept,
-                    kept
-                ])
+            .map(|(c, [invalid, valid, kept_invalid, kept_valid])| {
+                let value = |column: &str| -> serde_json::Value {
+                    match column {
+                        "variables" => json!(c.variables),
+                        "correlated" => json!(c.correlated),
+                        "separated" => json!(c.separated),
+                        "mentions_x_bin" => json!(c.mentions_x),
+                        "mentions_y_bin" => json!(c.mentions_y),
+                        "mentions_both_bin" => json!(c.mentions_both),
+                        "conditioned_bin" => json!(c.conditioned),
+                        "statements_bin" => json!(c.statements),
+                        "candidates_valid" => json!(valid),
+                        "candidates_invalid" => json!(invalid),
+                        "kept_valid" => json!(kept_valid),
+                        "kept_invalid" => json!(kept_invalid),
+                        other => panic!("unknown column {other}"),
+                    }
+                };
+                serde_json::Value::Array(CELL_COLUMNS.iter().map(|c| value(c)).collect())
             })
             .collect();
         assert_eq!(listed, expected);
