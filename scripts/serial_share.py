@@ -38,12 +38,19 @@ def samples(path):
         yield cur
 
 
+# A frame that runs a job: what lies above it in the stack (towards the leaf) is work, even
+# when a waiting worker stole the job (its stack then holds `wait_until` further down).
+JOB = ("Job>::execute", "rayon::iter::", "rayon::slice::", "join_context")
+
+
 def working(stack):
+    """Whether a sample (stack from the leaf) is the command's work rather than a rayon worker
+    waiting for some: judged by the frame nearest the leaf that is either a job or a wait."""
     for frame in stack:
+        if any(j in frame for j in JOB) or ("corrcause" in frame and "rayon" not in frame):
+            return True
         if any(i in frame for i in IDLE):
             return False
-        if "corrcause" in frame and "rayon" not in frame:
-            return True
     return True
 
 

@@ -461,3 +461,48 @@ fn a_decided_prediction_wins_over_the_raw_text() {
     assert_eq!(report["models"][0]["metrics"]["accuracy"]["value"], 1.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A premise's items need not be consecutive: the same items with their premises interleaved
+/// (item k of every premise, then item k + 1 of every premise; premises first seen in the same
+/// order) and the same answers give the same report, intervals included.
+#[test]
+fn interleaved_premises_score_as_grouped_ones() {
+    let dir = common::temp_dir("score", "interleaved");
+    let grouped = dataset_lines();
+    let per_premise = grouped.len() / 40;
+    let mut keyed: Vec<(usize, Value)> = grouped.iter().cloned().enumerate().collect();
+    keyed.sort_by_key(|(i, _)| i % per_premise); // stable: premises keep their order
+    let interleaved: Vec<Value> = keyed.into_iter().map(|(_, item)| item).collect();
+    assert_ne!(interleaved, grouped);
+    // Yes to two items in three, so that some premises hold claims that contradict each other.
+    let preds: Vec<Value> = grouped
+        .iter()
+        .enumerate()
+        .map(|(i, item)| json!({"id": item["id"], "output": if i % 3 == 0 { "No" } else { "Yes" }}))
+        .collect();
+    write_lines(&dir.join("predictions.jsonl"), &preds);
+    let report = |name: &str, lines: &[Value]| -> Value {
+        let data = dir.join(name);
+        write_lines(&data, lines);
+        let out = score_cli(
+            &data,
+            &dir.join("predictions.jsonl"),
+            &["--format", "json", "--bootstrap", "300"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        common::json_of(&out)
+    };
+    let (a, b) = (
+        report("grouped.jsonl", &grouped),
+        report("interleaved.jsonl", &interleaved),
+    );
+    assert_eq!(a["items"], 240);
+    assert_eq!(a["premises"], 40);
+    assert!(a["models"][0]["metrics"]["f1"]["low"].as_f64().unwrap() > 0.0);
+    assert_eq!(a, b);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -62,8 +62,11 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Arrays and objects with at least this many members are written a member per task.
+/// Arrays and objects with at least this many members are written on every core, in runs of
+/// [`PRETTY_RUN`] members a task.
 const PRETTY_PARALLEL: usize = 64;
+/// Members a task writes of a large array or object.
+const PRETTY_RUN: usize = 64;
 
 /// `value` as [`serde_json::to_string_pretty`] writes it (two spaces a level), but for arrays of
 /// numbers, booleans and nulls, written on one line (`[5, true, 0]`: a row of the `--balance hard`
@@ -80,67 +83,83 @@ fn is_scalar(v: &Value) -> bool {
     matches!(v, Value::Null | Value::Bool(_) | Value::Number(_))
 }
 
+/// Appends `value` compact, as [`serde_json::to_string`] writes it; integers, booleans and null
+/// without a buffer of their own (a record of cells holds hundreds of thousands).
+fn push_compact(value: &Value, out: &mut String) {
+    use std::fmt::Write as _;
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if n.is_u64() || n.is_i64() => {
+            write!(out, "{n}").expect("a String takes any text");
+        }
+        _ => out.push_str(&serde_json::to_string(value).expect("JSON serialises")),
+    }
+}
+
 /// Appends `value` pretty at `depth` (2 spaces a level) to `out`.
 fn write_pretty(value: &Value, depth: usize, out: &mut String) {
-    let compact = |v: &Value| serde_json::to_string(v).expect("JSON serialises");
-    let members = match value {
+    let members: Vec<(Option<&String>, &Value)> = match value {
         Value::Array(a) if !a.is_empty() && a.iter().all(is_scalar) => {
             out.push('[');
             for (k, v) in a.iter().enumerate() {
                 if k > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&compact(v));
+                push_compact(v, out);
             }
             out.push(']');
             return;
         }
-        Value::Array(a) if !a.is_empty() => a.len(),
-        Value::Object(m) if !m.is_empty() => m.len(),
+        Value::Array(a) if !a.is_empty() => a.iter().map(|v| (None, v)).collect(),
+        Value::Object(m) if !m.is_empty() => m.iter().map(|(k, v)| (Some(k), v)).collect(),
         _ => {
-            out.push_str(&compact(value));
+            push_compact(value, out);
             return;
         }
     };
-    let member = |key: Option<&String>, v: &Value| -> String {
-        let mut text = key.map_or_else(String::new, |k| compact(&Value::from(k.as_str())) + ": ");
-        write_pretty(v, depth + 1, &mut text);
-        text
-    };
-    let texts: Vec<String> = match value {
-        Value::Array(a) if members >= PRETTY_PARALLEL => {
-            a.par_iter().map(|v| member(None, v)).collect()
+    let indent = "  ".repeat(depth + 1);
+    // Members one after another, each on a line of its own after the first.
+    let run = |members: &[(Option<&String>, &Value)], out: &mut String| {
+        for (k, (key, v)) in members.iter().enumerate() {
+            if k > 0 {
+                out.push_str(",\n");
+                out.push_str(&indent);
+            }
+            if let Some(key) = key {
+                push_compact(&Value::from(key.as_str()), out);
+                out.push_str(": ");
+            }
+            write_pretty(v, depth + 1, out);
         }
-        Value::Object(m) if members >= PRETTY_PARALLEL => {
-            let entries: Vec<(&String, &Value)> = m.iter().collect();
-            entries
-                .par_iter()
-                .map(|(k, v)| member(Some(k), v))
-                .collect()
-        }
-        Value::Array(a) => a.iter().map(|v| member(None, v)).collect(),
-        Value::Object(m) => m.iter().map(|(k, v)| member(Some(k), v)).collect(),
-        _ => unreachable!("an array or an object"),
     };
     let (open, close) = if value.is_array() {
         ('[', ']')
     } else {
         ('{', '}')
     };
-    let indent = "  ".repeat(depth + 1);
-    out.reserve(
-        texts
-            .iter()
-            .map(|t| t.len() + indent.len() + 2)
-            .sum::<usize>()
-            + depth * 2
-            + 4,
-    );
     out.push(open);
-    for (k, text) in texts.iter().enumerate() {
-        out.push_str(if k == 0 { "\n" } else { ",\n" });
-        out.push_str(&indent);
-        out.push_str(text);
+    out.push('\n');
+    out.push_str(&indent);
+    if members.len() >= PRETTY_PARALLEL {
+        let runs: Vec<String> = members
+            .par_chunks(PRETTY_RUN)
+            .map(|chunk| {
+                let mut text = String::new();
+                run(chunk, &mut text);
+                text
+            })
+            .collect();
+        out.reserve(runs.iter().map(|r| r.len() + indent.len() + 2).sum());
+        for (k, text) in runs.iter().enumerate() {
+            if k > 0 {
+                out.push_str(",\n");
+                out.push_str(&indent);
+            }
+            out.push_str(text);
+        }
+    } else {
+        run(&members, out);
     }
     out.push('\n');
     out.push_str(&"  ".repeat(depth));

@@ -14,6 +14,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Sorted ids a task looks through for repeats.
+const BLOCK: usize = 1 << 14;
+
 /// What the scorer knows of one item.
 #[derive(Clone, Debug)]
 pub struct Item {
@@ -128,6 +131,43 @@ fn facts(premise: &str) -> Option<(PremiseFacts, Vec<String>)> {
     Some((f, parsed.names))
 }
 
+/// A premise's variable names in two allocations, not one per name: a dataset has thousands of
+/// premises, and their names are kept while it is read and freed on one thread after.
+struct Names {
+    /// The names one after another.
+    text: Box<str>,
+    /// Where each name ends in `text`.
+    ends: Box<[u32]>,
+}
+
+impl Names {
+    /// The place of `name` among the names.
+    fn position(&self, name: &str) -> Option<usize> {
+        let mut start = 0;
+        self.ends.iter().position(|&end| {
+            let found = &self.text[start..end as usize] == name;
+            start = end as usize;
+            found
+        })
+    }
+}
+
+impl From<Vec<String>> for Names {
+    fn from(names: Vec<String>) -> Names {
+        let ends = names
+            .iter()
+            .scan(0u32, |end, n| {
+                *end += n.len() as u32;
+                Some(*end)
+            })
+            .collect();
+        Names {
+            text: names.concat().into_boxed_str(),
+            ends,
+        }
+    }
+}
+
 /// Reads a dataset: a corrcause JSONL file or dataset folder (its `test` split when it has
 /// splits), or a Corr2Cause CSV (ids are row numbers from 0, in file order).
 pub fn read_dataset(path: &Path) -> Result<Dataset> {
@@ -149,26 +189,28 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     let mut origin: Vec<(u16, u32)> = Vec::new();
     let mut files_read: Vec<PathBuf> = Vec::new();
     let mut premise_index = IdMap::default();
-    let mut names_of: Vec<Option<Vec<String>>> = Vec::new();
-    let mut intern = |key: &str,
-                      text: Option<&str>,
-                      ds: &mut Dataset,
-                      names_of: &mut Vec<Option<Vec<String>>>|
-     -> u32 {
-        if let Some(&i) = premise_index.get(key) {
-            return i;
-        }
-        let i = ds.premises.len() as u32;
-        let (f, names) = match text.and_then(facts) {
-            Some((f, names)) => (f, Some(names)),
-            None => (PremiseFacts::default(), None),
-        };
-        ds.premises.push(f);
-        names_of.push(names);
-        premise_index.insert(key.to_string(), i);
-        i
-    };
+    // The names of each premise, for pairs given on rows without the premise's text.
+    let mut names_of: Vec<Option<Names>> = Vec::new();
     if dataset.form == Form::Csv {
+        let mut names_of: Vec<Option<Vec<String>>> = Vec::new();
+        let mut intern = |key: &str,
+                          text: Option<&str>,
+                          ds: &mut Dataset,
+                          names_of: &mut Vec<Option<Vec<String>>>|
+         -> u32 {
+            if let Some(&i) = premise_index.get(key) {
+                return i;
+            }
+            let i = ds.premises.len() as u32;
+            let (f, names) = match text.and_then(facts) {
+                Some((f, names)) => (f, Some(names)),
+                None => (PremiseFacts::default(), None),
+            };
+            ds.premises.push(f);
+            names_of.push(names);
+            premise_index.insert(key.to_string(), i);
+            i
+        };
         ds.has_label3 = false;
         let rows = dataset
             .files
@@ -303,8 +345,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
                 }
                 let item = &mut ds.items[first_item + row as usize];
                 if let Some(names) = &names_of[item.premise as usize] {
-                    let at = |s: &str| names.iter().position(|n| n == s);
-                    if let (Some(x), Some(y)) = (at(&x), at(&y)) {
+                    if let (Some(x), Some(y)) = (names.position(&x), names.position(&y)) {
                         item.pair = Some((x.min(y) as u16, x.max(y) as u16));
                     }
                 }
@@ -327,17 +368,30 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     }
     // Duplicate ids, found by sorting hashes (cheaper than a map of a million strings).
     ds.index = IdIndex::of(&ds.ids);
-    for w in ds.index.sorted(&ds.ids).windows(2) {
-        if w[0].0 == w[1].0 && ds.ids[w[0].1 as usize] == ds.ids[w[1].1 as usize] {
-            let later = w[0].1.max(w[1].1) as usize;
-            let (file, line) = origin[later];
-            return Err(Error::input(
-                &Source::File(files_read[file as usize].clone()),
-                line as usize,
-                Some("id"),
-                format!("{:?} appears twice in the dataset", ds.ids[later]),
-            ));
-        }
+    // The first repeat in hash order, looked for in blocks on every core (each block's windows
+    // reach into the next block).
+    let sorted = ds.index.sorted(&ds.ids);
+    let same =
+        |w: &[(u64, u32)]| w[0].0 == w[1].0 && ds.ids[w[0].1 as usize] == ds.ids[w[1].1 as usize];
+    let repeated = sorted
+        .par_chunks(BLOCK)
+        .enumerate()
+        .filter_map(|(b, block)| {
+            let end = (b * BLOCK + block.len() + 1).min(sorted.len());
+            let at = sorted[b * BLOCK..end].windows(2).position(same)?;
+            Some(b * BLOCK + at)
+        })
+        .min();
+    if let Some(at) = repeated {
+        let w = &sorted[at..at + 2];
+        let later = w[0].1.max(w[1].1) as usize;
+        let (file, line) = origin[later];
+        return Err(Error::input(
+            &Source::File(files_read[file as usize].clone()),
+            line as usize,
+            Some("id"),
+            format!("{:?} appears twice in the dataset", ds.ids[later]),
+        ));
     }
     Ok(ds)
 }
@@ -416,7 +470,7 @@ struct Run {
     /// The facts of the premise text on its first row, when they can be read.
     facts: Option<PremiseFacts>,
     /// The variable names of that premise text.
-    names: Option<Vec<String>>,
+    names: Option<Names>,
 }
 
 /// Reads the dataset lines of one range into a [`Part`], stopping at the first error.
@@ -494,7 +548,8 @@ fn read_part(lines: &[(usize, &str)], source: &Source) -> Part {
             });
             if !same {
                 let read = v.premise.as_deref().and_then(facts);
-                let (facts, premise_names) = read.map_or((None, None), |(f, n)| (Some(f), Some(n)));
+                let (facts, premise_names) =
+                    read.map_or((None, None), |(f, n)| (Some(f), Some(Names::from(n))));
                 part.runs.push(Run {
                     key: key.map(str::to_string),
                     first_row: row,
@@ -507,8 +562,7 @@ fn read_part(lines: &[(usize, &str)], source: &Source) -> Part {
                 part.unnamed_pairs.push((row, x.to_string(), y.to_string()));
             }
             let pair = names.and_then(|names| {
-                let at =
-                    |k: &Option<Text>| k.as_deref().and_then(|s| names.iter().position(|n| n == s));
+                let at = |k: &Option<Text>| k.as_deref().and_then(|s| names.position(s));
                 let (x, y) = (at(&v.x)?, at(&v.y)?);
                 Some((x.min(y) as u16, x.max(y) as u16))
             });

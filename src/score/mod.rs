@@ -29,6 +29,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Items per block when the distinct group combinations are found in parallel.
 const BLOCK: usize = 4096;
@@ -201,39 +202,37 @@ struct Decided {
 }
 
 fn decide(ds: &Dataset, p: &Predictions, o: &Options) -> Decided {
-    let mut unparsed = 0;
-    let mut missing = 0;
+    // Per item on every core: a model's answers are as many as the dataset's items.
+    let counted = |which: fn(&Option<Answer>) -> bool| {
+        p.answers.par_iter().filter(|&a| which(a)).count() as u64
+    };
+    let missing = counted(|a| a.is_none());
+    let unparsed = counted(|a| *a == Some(Answer::Unparsed));
     let binary = ds
         .items
-        .iter()
+        .par_iter()
         .zip(&p.answers)
         .map(|(item, a)| match a {
-            None => {
-                missing += 1;
-                (o.missing == Missing::Wrong).then_some(1 - item.label)
-            }
-            Some(Answer::Unparsed) => {
-                unparsed += 1;
-                match o.unparsed {
-                    Unparsed::Wrong => Some(1 - item.label),
-                    Unparsed::Invalid => Some(0),
-                    Unparsed::Exclude => None,
-                }
-            }
+            None => (o.missing == Missing::Wrong).then_some(1 - item.label),
+            Some(Answer::Unparsed) => match o.unparsed {
+                Unparsed::Wrong => Some(1 - item.label),
+                Unparsed::Invalid => Some(0),
+                Unparsed::Exclude => None,
+            },
             Some(a) => a.binary(),
         })
         .collect();
-    let parsed: Vec<&Answer> = p
-        .answers
-        .iter()
-        .flatten()
-        .filter(|a| **a != Answer::Unparsed)
-        .collect();
-    let three_way =
-        ds.has_label3 && !parsed.is_empty() && parsed.iter().all(|a| a.three_way().is_some());
+    // Three-way when the dataset has three-way labels and every parsed answer is three-way.
+    let parsed = |a: &&Option<Answer>| a.is_some_and(|a| a != Answer::Unparsed);
+    let three_way = ds.has_label3
+        && p.answers.par_iter().any(|a| parsed(&a))
+        && p.answers
+            .par_iter()
+            .filter(parsed)
+            .all(|a| a.and_then(Answer::three_way).is_some());
     let three = three_way.then(|| {
         ds.items
-            .iter()
+            .par_iter()
             .zip(&p.answers)
             .map(|(item, a)| {
                 let wrong = item.label3.map(|l| (l + 1) % 3);
@@ -259,10 +258,15 @@ fn decide(ds: &Dataset, p: &Predictions, o: &Options) -> Decided {
 
 fn consistency(ds: &Dataset, p: &Predictions) -> Consistency {
     let parsed = |a: &Option<Answer>| a.as_ref().is_some_and(|a| *a != Answer::Unparsed);
-    let mut answered = vec![false; ds.premises.len()];
-    for (item, a) in ds.items.iter().zip(&p.answers) {
-        answered[item.premise as usize] |= parsed(a);
-    }
+    // The premises with an answer read, marked on every core (a flag set twice is still set).
+    let answered: Vec<AtomicBool> = (0..ds.premises.len())
+        .map(|_| AtomicBool::new(false))
+        .collect();
+    ds.items
+        .par_iter()
+        .zip(&p.answers)
+        .filter(|(_, a)| parsed(a))
+        .for_each(|(item, _)| answered[item.premise as usize].store(true, Ordering::Relaxed));
     // Every claim "relation r holds for the pair (x, y)" of a premise, sorted by premise and
     // without repeats, found on every core.
     let mut claims: Vec<(u32, Relation, u16, u16)> = ds
@@ -307,7 +311,10 @@ fn consistency(ds: &Dataset, p: &Predictions) -> Consistency {
         })
         .collect();
     let mut c = Consistency {
-        premises: answered.iter().filter(|&&a| a).count(),
+        premises: answered
+            .par_iter()
+            .filter(|a| a.load(Ordering::Relaxed))
+            .count(),
         ..Default::default()
     };
     for kinds in kinds.into_iter().filter(|k| !k.is_empty()) {
@@ -352,6 +359,61 @@ fn three_way_metrics(m: &[u64; 9]) -> [f64; 2] {
         .sum::<f64>()
         / 3.0;
     [acc, f1]
+}
+
+/// The items of each premise in item order: premise p's are `order[starts[p]..starts[p + 1]]`.
+struct ByPremise {
+    starts: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl ByPremise {
+    fn of(ds: &Dataset) -> ByPremise {
+        let (items, n, premises) = (&ds.items, ds.items.len(), ds.premises.len());
+        // Premises are numbered in order of first appearance: where the number goes up by at
+        // most one from an item to the next, from the first premise to the last, each premise's
+        // items are consecutive (how datasets are written), and that is found on every core.
+        let consecutive = n > 0
+            && items[0].premise == 0
+            && items[n - 1].premise as usize + 1 == premises
+            && items
+                .par_windows(2)
+                .all(|w| w[1].premise.wrapping_sub(w[0].premise) <= 1);
+        if consecutive {
+            let changes: Vec<u32> = (1..n)
+                .into_par_iter()
+                .filter(|&i| items[i].premise != items[i - 1].premise)
+                .map(|i| i as u32)
+                .collect();
+            let mut starts = Vec::with_capacity(premises + 1);
+            starts.push(0);
+            starts.extend(changes);
+            starts.push(n as u32);
+            debug_assert_eq!(starts.len(), premises + 1);
+            let order = (0..n as u32).into_par_iter().collect();
+            return ByPremise { starts, order };
+        }
+        let mut starts = vec![0u32; premises + 1];
+        for item in items {
+            starts[item.premise as usize + 1] += 1;
+        }
+        for p in 0..premises {
+            starts[p + 1] += starts[p];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; n];
+        for (i, item) in items.iter().enumerate() {
+            let at = &mut next[item.premise as usize];
+            order[*at as usize] = i as u32;
+            *at += 1;
+        }
+        ByPremise { starts, order }
+    }
+
+    /// The items of premise `p`.
+    fn items(&self, p: usize) -> &[u32] {
+        &self.order[self.starts[p] as usize..self.starts[p + 1] as usize]
+    }
 }
 
 /// Scores every model in `predictions` against `ds`.
@@ -405,21 +467,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
         .map(|item| combos[&combo_of(item)])
         .collect();
     let groups = group_index.len();
-    // The items of each premise, in item order (premise p's are by_premise[starts[p]..starts[p+1]]).
-    let mut starts = vec![0u32; premises + 1];
-    for item in &ds.items {
-        starts[item.premise as usize + 1] += 1;
-    }
-    for p in 0..premises {
-        starts[p + 1] += starts[p];
-    }
-    let mut next = starts.clone();
-    let mut items_by_premise = vec![0u32; ds.items.len()];
-    for (i, item) in ds.items.iter().enumerate() {
-        let at = &mut next[item.premise as usize];
-        items_by_premise[*at as usize] = i as u32;
-        *at += 1;
-    }
+    let by_premise = ByPremise::of(ds);
     // Per model and premise: (slot, confusion) with slot 0 the whole premise and 1 + g a group.
     let per_premise: Vec<Vec<Vec<(u16, Confusion)>>> = decided
         .iter()
@@ -428,8 +476,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                 .into_par_iter()
                 .map(|p| {
                     let mut slots: Vec<(u16, Confusion)> = Vec::new();
-                    let of_premise = &items_by_premise[starts[p] as usize..starts[p + 1] as usize];
-                    for &i in of_premise {
+                    for &i in by_premise.items(p) {
                         let (i, item) = (i as usize, &ds.items[i as usize]);
                         let Some(pred) = d.binary[i] else { continue };
                         for slot in std::iter::once(0)
@@ -473,32 +520,43 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
     let flat: Vec<Flat> = per_premise
         .iter()
         .map(|pp| {
-            let mut f = Flat {
-                offsets: Vec::with_capacity(premises + 1),
-                slots: Vec::new(),
-                counts: Vec::new(),
-            };
-            f.offsets.push(0);
-            for slots in pp {
-                for (s, c) in slots {
-                    f.slots.push(*s);
-                    f.counts.push(*c);
-                }
-                f.offsets.push(f.slots.len() as u32);
+            let offsets: Vec<u32> = std::iter::once(0)
+                .chain(pp.iter().scan(0u32, |at, slots| {
+                    *at += slots.len() as u32;
+                    Some(*at)
+                }))
+                .collect();
+            let entries = offsets[premises] as usize;
+            let (mut slots, mut counts) =
+                (Vec::with_capacity(entries), Vec::with_capacity(entries));
+            for &(slot, c) in pp.iter().flatten() {
+                slots.push(slot);
+                counts.push(c);
             }
-            f
+            Flat {
+                offsets,
+                slots,
+                counts,
+            }
         })
         .collect();
     drop(per_premise);
-    // Full-data totals.
+    // Full-data totals (sums of counts, the same in any order).
     let totals: Vec<Vec<Confusion>> = flat
         .iter()
         .map(|f| {
-            let mut t = vec![Confusion::default(); 1 + groups];
-            for (s, c) in f.slots.iter().zip(&f.counts) {
-                t[*s as usize].merge(c);
-            }
-            t
+            let zero = || vec![Confusion::default(); 1 + groups];
+            f.slots
+                .par_iter()
+                .zip(&f.counts)
+                .fold(zero, |mut t, (s, c)| {
+                    t[*s as usize].merge(c);
+                    t
+                })
+                .reduce(zero, |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
+                    a
+                })
         })
         .collect();
     // Bootstrap: resample b draws premises from its own stream and counts how often each is
@@ -554,19 +612,30 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
         let samples: Vec<Confusion> = resampled.iter().map(|(acc, _)| acc[m][slot]).collect();
         estimates(&totals[m][slot], &samples)
     };
+    // Each model's estimates over the whole data (slot 0) and each group it answered in (slot
+    // 1 + g), each from its resampled tallies, found on every core.
+    let estimated: Vec<Vec<Option<[Estimate; 6]>>> = (0..models)
+        .map(|m| {
+            (0..1 + groups)
+                .into_par_iter()
+                .map(|slot| {
+                    (slot == 0 || totals[m][slot].total() > 0).then(|| estimate_of(m, slot))
+                })
+                .collect()
+        })
+        .collect();
     let mut reports: Vec<ModelReport> = (0..models)
         .map(|m| {
             let mut dims: [BTreeMap<GroupKey, Group>; DIMENSIONS] = Default::default();
             for ((d, key), &g) in &group_index {
-                let c = totals[m][1 + g];
-                if c.total() == 0 {
+                let Some(estimates) = estimated[m][1 + g] else {
                     continue;
-                }
+                };
                 dims[*d].insert(
                     GroupKey(key.clone()),
                     Group {
-                        items: c.total(),
-                        metrics: metric_map(estimate_of(m, 1 + g)),
+                        items: totals[m][1 + g].total(),
+                        metrics: metric_map(estimates),
                     },
                 );
             }
@@ -601,7 +670,7 @@ pub fn score(ds: &Dataset, predictions: &[Predictions], o: &Options) -> Report {
                 items: totals[m][0].total(),
                 unparsed: decided[m].unparsed,
                 missing: decided[m].missing,
-                metrics: metric_map(estimate_of(m, 0)),
+                metrics: metric_map(estimated[m][0].expect("the whole data is estimated")),
                 three_way,
                 confusion: totals[m][0],
                 by_relation,
