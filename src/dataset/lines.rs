@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result, Source};
 use rayon::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Bytes per range. A range owns the lines that start in it (a line longer than a range is read
 /// whole by the range it starts in).
@@ -89,6 +89,22 @@ pub fn for_each_numbered_range<T: Send>(
     for_each_range_in(path, source, RANGE, true, map, consume)
 }
 
+/// [`for_each_range`] over several files read as one stream of ranges: the first ranges of a
+/// file are mapped while the last ones of the file before are, so no core waits at the end of
+/// each file. `map` and `consume` are told the file (its index in `paths`); `before` counts the
+/// lines before the range in that file. Errors name the file and its line.
+pub fn for_each_range_of_files<T: Send>(
+    paths: &[PathBuf],
+    map: impl Fn(usize, &[(usize, &str)]) -> T + Sync,
+    consume: impl FnMut(usize, usize, T) -> Result<()> + Send,
+) -> Result<()> {
+    let inputs: Vec<(&Path, Source)> = paths
+        .iter()
+        .map(|p| (p.as_path(), Source::File(p.clone())))
+        .collect();
+    for_each_range_across(&inputs, RANGE, false, |f, _, lines| map(f, lines), consume)
+}
+
 /// The lines that start in each `range`-byte range of the regular file `file` of `len` bytes,
 /// up to the first range with a line that is not UTF-8 (its lines counted up to that line).
 fn lines_per_range(file: &std::fs::File, len: u64, range: usize) -> std::io::Result<Vec<usize>> {
@@ -138,50 +154,127 @@ fn for_each_range_in<T: Send>(
     range: usize,
     numbered: bool,
     map: impl Fn(usize, &[(usize, &str)]) -> T + Sync,
-    consume: impl FnMut(usize, T) -> Result<()> + Send,
+    mut consume: impl FnMut(usize, T) -> Result<()> + Send,
+) -> Result<()> {
+    for_each_range_across(
+        &[(path, source.clone())],
+        range,
+        numbered,
+        |_, before, lines| map(before, lines),
+        |_, before, value| consume(before, value),
+    )
+}
+
+/// Where a file's ranges start among the ranges of all the files read: file `f`'s are
+/// `first[f]..first[f + 1]`.
+struct Ranges {
+    first: Vec<usize>,
+}
+
+impl Ranges {
+    /// The file of range `k` and the range's place in it.
+    fn of(&self, k: usize) -> (usize, usize) {
+        // The last file starting at or before k (a file without ranges starts where the next does).
+        let f = self.first.partition_point(|&s| s <= k) - 1;
+        (f, k - self.first[f])
+    }
+}
+
+/// [`for_each_range_in`] over several inputs read as one stream of ranges, the next file's
+/// mapped while the last of the one before are; `map` and `consume` are told the input (its
+/// index) and the lines before the range in it. Regular files only when there are several: with
+/// a pipe among them, each input is read in turn.
+fn for_each_range_across<T: Send>(
+    inputs: &[(&Path, Source)],
+    range: usize,
+    numbered: bool,
+    map: impl Fn(usize, usize, &[(usize, &str)]) -> T + Sync,
+    mut consume: impl FnMut(usize, usize, T) -> Result<()> + Send,
+) -> Result<()> {
+    let range = range.max(1);
+    let mut files = Vec::with_capacity(inputs.len());
+    for (path, _) in inputs {
+        let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
+        let metadata = file
+            .metadata()
+            .map_err(|e| Error::reading(path.display(), e))?;
+        files.push((file, metadata.len(), metadata.is_file()));
+    }
+    if inputs.len() > 1 && files.iter().any(|f| !f.2) {
+        for (f, (input, file)) in inputs.iter().zip(files).enumerate() {
+            let one = std::slice::from_ref(input);
+            range_stream(one, vec![file], f, range, numbered, &map, &mut consume)?;
+        }
+        return Ok(());
+    }
+    range_stream(inputs, files, 0, range, numbered, map, consume)
+}
+
+/// The ranges of `inputs` (opened as `files`: regular files, or one pipe) as one stream, each
+/// input known to `map` and `consume` as `first` + its index.
+fn range_stream<T: Send>(
+    inputs: &[(&Path, Source)],
+    mut files: Vec<(std::fs::File, u64, bool)>,
+    first: usize,
+    range: usize,
+    numbered: bool,
+    map: impl Fn(usize, usize, &[(usize, &str)]) -> T + Sync,
+    consume: impl FnMut(usize, usize, T) -> Result<()> + Send,
 ) -> Result<()> {
     use std::sync::{Condvar, Mutex, PoisonError};
-    let file = std::fs::File::open(path).map_err(|e| Error::reading(path.display(), e))?;
-    let metadata = file
-        .metadata()
-        .map_err(|e| Error::reading(path.display(), e))?;
-    let range = range.max(1);
-    let len = metadata.len();
     // A pipe or a device has no positions to read from: it is read in order.
-    let (file, pipe) = if metadata.is_file() {
-        (Some(file), None)
-    } else {
-        let (carried, lines, turn) = (Vec::new(), 0, 0);
-        (
-            None,
-            Some(Mutex::new(Pipe {
-                file,
-                carried,
-                lines,
-                turn,
-            })),
-        )
-    };
-    // The lines before each range of a file, when `map` is to be told.
-    let starts: Vec<usize> = match &file {
-        Some(file) if numbered => {
-            let counts =
-                lines_per_range(file, len, range).map_err(|e| Error::reading(path.display(), e))?;
-            counts
-                .iter()
-                .scan(0, |before, &n| {
-                    let at = *before;
-                    *before += n;
-                    Some(at)
-                })
-                .collect()
+    let (files, pipe) = match files.pop() {
+        Some((file, _, false)) => {
+            let (carried, lines, turn) = (Vec::new(), 0, 0);
+            (
+                Vec::new(),
+                Some(Mutex::new(Pipe {
+                    file,
+                    carried,
+                    lines,
+                    turn,
+                })),
+            )
         }
-        _ => Vec::new(),
+        Some(last) => {
+            files.push(last);
+            (files, None)
+        }
+        None => return Ok(()),
+    };
+    let ranges = Ranges {
+        first: std::iter::once(0)
+            .chain(files.iter().scan(0, |at, (_, len, _)| {
+                *at += len.div_ceil(range as u64) as usize;
+                Some(*at)
+            }))
+            .collect(),
+    };
+    // The lines before each range of each file, when `map` is to be told.
+    let starts: Vec<Vec<usize>> = if numbered {
+        files
+            .iter()
+            .zip(inputs)
+            .map(|((file, len, _), (path, _))| {
+                let counts = lines_per_range(file, *len, range)
+                    .map_err(|e| Error::reading(path.display(), e))?;
+                Ok(counts
+                    .iter()
+                    .scan(0, |before, &n| {
+                        let at = *before;
+                        *before += n;
+                        Some(at)
+                    })
+                    .collect())
+            })
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
     };
     let threads = rayon::current_num_threads().max(1);
     let state = Mutex::new(Order::<T> {
         next: 0,
-        count: file.as_ref().map(|_| len.div_ceil(range as u64) as usize),
+        count: pipe.is_none().then(|| ranges.first[files.len()]),
         consumed: 0,
         ready: std::collections::VecDeque::new(),
         stop: false,
@@ -190,8 +283,8 @@ fn for_each_range_in<T: Send>(
     let moved = Condvar::new();
     // Signalled when a pipe's next block may be read.
     let pipe_turn = Condvar::new();
-    // The consumer, and the lines before the next range it takes.
-    let consumer = Mutex::new((consume, 0usize));
+    // The consumer, the input of the last range it took and the lines before the next range.
+    let consumer = Mutex::new((consume, 0usize, 0usize));
     let state_lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
     // Consumes the ranges ready in order, unless another thread is at it; a thread that finds
     // the consumer busy leaves, and the busy one looks again once done.
@@ -199,22 +292,34 @@ fn for_each_range_in<T: Send>(
         let Ok(mut guard) = consumer.try_lock() else {
             return;
         };
-        let (consume, before) = &mut *guard;
+        let (consume, file, before) = &mut *guard;
         loop {
-            let mapped = {
+            let (k, mapped) = {
                 let mut st = state_lock();
                 if st.stop || !st.ready.front().is_some_and(Option::is_some) {
                     break;
                 }
                 st.consumed += 1;
-                st.ready.pop_front().flatten().expect("front is ready")
+                (
+                    st.consumed - 1,
+                    st.ready.pop_front().flatten().expect("front is ready"),
+                )
             };
+            let f = if pipe.is_some() { 0 } else { ranges.of(k).0 };
+            if f != *file {
+                (*file, *before) = (f, 0);
+            }
             let outcome = mapped.and_then(|(lines, value, bad)| {
                 let at = *before;
                 *before += lines;
-                consume(at, value)?;
+                consume(first + f, at, value)?;
                 match bad {
-                    Some(k) => Err(Error::input(source, at + k + 1, None, "not valid UTF-8")),
+                    Some(k) => Err(Error::input(
+                        &inputs[f].1,
+                        at + k + 1,
+                        None,
+                        "not valid UTF-8",
+                    )),
                     None => Ok(()),
                 }
             });
@@ -258,15 +363,19 @@ fn for_each_range_in<T: Send>(
             }
             let k = st.next;
             st.next += 1;
-            // What was read, and the lines before it (known for a pipe, or once counted).
-            let read = match (&file, &pipe) {
-                (Some(file), _) => {
+            // What was read, its input, and the lines before it (known for a pipe, or once
+            // counted).
+            let read = match &pipe {
+                None => {
                     drop(st);
-                    let lo = (k * range) as u64;
-                    let read = read_range(file, lo, (lo + range as u64).min(len), &mut buf);
-                    read.map(|r| Some((r, starts.get(k).copied().unwrap_or(0))))
+                    let (f, j) = ranges.of(k);
+                    let (file, len, _) = &files[f];
+                    let lo = (j * range) as u64;
+                    let read = read_range(file, lo, (lo + range as u64).min(*len), &mut buf);
+                    let before = starts.get(f).and_then(|s| s.get(j)).copied().unwrap_or(0);
+                    read.map(|r| Some((r, f, before)))
                 }
-                (None, Some(pipe)) => {
+                Some(pipe) => {
                     // Blocks are read in claim order, each in its turn; the claims are not held
                     // while a read waits for input, so mapped blocks go on being consumed.
                     drop(st);
@@ -288,20 +397,22 @@ fn for_each_range_in<T: Send>(
                         drop(st);
                         moved.notify_all();
                     }
-                    read.map(|r| r.map(|r| (r, before)))
+                    read.map(|r| r.map(|r| (r, 0, before)))
                 }
-                (None, None) => unreachable!("a file or a pipe"),
             };
             let mapped = match read {
                 Ok(None) => return,
-                Ok(Some((r, before))) => {
+                Ok(Some((r, f, before))) => {
                     // Checked when the range was read.
                     let text = std::str::from_utf8(&buf[r.begin..r.end]).unwrap_or_default();
                     let lines: Vec<(usize, &str)> =
                         text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
-                    Ok((r.lines, map(before, &lines), r.bad))
+                    Ok((r.lines, map(first + f, before, &lines), r.bad))
                 }
-                Err(e) => Err(Error::reading(path.display(), e)),
+                Err(e) => {
+                    let path = inputs[if pipe.is_some() { 0 } else { ranges.of(k).0 }].0;
+                    Err(Error::reading(path.display(), e))
+                }
             };
             {
                 let mut st = state_lock();
@@ -654,6 +765,58 @@ mod tests {
             let (got, got_bad) = mapped(&path, range, numbered);
             prop_assert_eq!(got, want);
             prop_assert_eq!(got_bad, want_bad);
+        }
+
+        /// Several files read as one stream of ranges (on 3 threads, so ranges of one file are
+        /// mapped beside another's) hand over what reading each file in turn does: every line
+        /// with its file and its number there, up to the first line that is not UTF-8, which
+        /// ends the read with its file and number.
+        #[test]
+        fn files_read_as_one_stream_read_as_each_in_turn(
+            files in proptest::collection::vec(file(), 0..5),
+            range in 1usize..40,
+        ) {
+            let paths: Vec<std::path::PathBuf> = files
+                .iter()
+                .enumerate()
+                .map(|(f, bytes)| temp_file(&format!("stream-{range}-{f}.txt"), bytes))
+                .collect();
+            let mut want = Vec::new();
+            let mut want_bad = None;
+            for (f, bytes) in files.iter().enumerate() {
+                let (lines, bad) = sequential(bytes);
+                want.extend(lines.into_iter().map(|(n, l)| (f, n, l)));
+                if let Some(n) = bad {
+                    want_bad = Some(format!("{}:{n}: not valid UTF-8", paths[f].display()));
+                    break;
+                }
+            }
+            let inputs: Vec<(&Path, Source)> = paths
+                .iter()
+                .map(|p| (p.as_path(), Source::File(p.clone())))
+                .collect();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+            let mut got = Vec::new();
+            let result = pool.install(|| {
+                for_each_range_across(
+                    &inputs,
+                    range,
+                    false,
+                    |f, _, lines| {
+                        let lines: Vec<_> = lines.iter().map(|&(n, l)| (n, l.to_string())).collect();
+                        (f, lines)
+                    },
+                    |f, before, (mapped_in, lines)| {
+                        assert_eq!(f, mapped_in, "consumed with the file it was mapped in");
+                        let so_far = got.iter().filter(|&&(g, _, _)| g == f).count();
+                        assert_eq!(before, so_far, "lines before the range, in its file");
+                        got.extend(lines.into_iter().map(|(n, l)| (f, before + n, l)));
+                        Ok(())
+                    },
+                )
+            });
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(result.err().map(|e| e.to_string()), want_bad);
         }
     }
 

@@ -19,7 +19,7 @@ pub mod progress;
 pub mod prompt;
 pub mod stop;
 
-use crate::dataset::lines::{for_each_numbered_range, for_each_range};
+use crate::dataset::lines::{for_each_numbered_range, for_each_range_of_files};
 use crate::error::{Error, Result, Source};
 use crate::output::AtomicFile;
 use baseline::{Answerer, Baseline};
@@ -125,74 +125,102 @@ pub fn run_baseline(
     let mut hash = Sha256::new();
     let mut bytes = 0u64;
     let mut count = 0;
-    // Items before the current file.
-    let mut position = 0usize;
-    for path in files {
-        let source = Source::File(path.clone());
-        // The answers to the wanted items of a range as JSON lines, how many, and the lines up
-        // to the range's end; lines are numbered in the file from `before` (0 when not known:
-        // then an error is renumbered once it is).
-        let answer_range =
-            |before: usize, lines: &[(usize, &str)]| -> Result<(String, usize, usize)> {
-                let mut text = String::new();
-                let mut answered = 0;
-                for &(line, json) in lines {
-                    let line = before + line;
-                    if items
-                        .as_ref()
-                        .is_some_and(|wanted| !wanted.contains(&(position + line - 1)))
-                    {
-                        continue;
-                    }
-                    let item = parse_item(&source, line, json)?;
-                    let record = match &item.variables {
-                        Some(variables) => {
-                            let output = answerer
-                                .answer_graph(&item.id, &item.premise, variables)
-                                .map_err(|e| Error::input(&source, line, None, e))?;
-                            let answer = crate::text::graph_answer::read(&output, variables)
-                                .answer
-                                .ok()
-                                .map(|g| g.to_json(variables));
-                            serde_json::json!({"id": item.id, "output": output, "answer": answer})
-                        }
-                        None => {
-                            let output = answerer
-                                .answer(&item.id, &item.premise, &item.hypothesis)
-                                .map_err(|e| Error::input(&source, line, None, e))?;
-                            let answer = if output == "Yes" { "valid" } else { "invalid" };
-                            serde_json::json!({"id": item.id, "output": output, "answer": answer})
-                        }
-                    };
-                    text.push_str(&record.to_string());
-                    text.push('\n');
-                    answered += 1;
+    let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    // The answers to the wanted items of a range of file `f` (after `position` items of the
+    // files before) as JSON lines, how many, and the lines up to the range's end; lines are
+    // numbered in the file from `before` (0 when not known: then an error is renumbered once
+    // it is).
+    let answer_range = |f: usize,
+                        position: usize,
+                        before: usize,
+                        lines: &[(usize, &str)]|
+     -> Result<(String, usize, usize)> {
+        let source = &sources[f];
+        let mut text = String::new();
+        let mut answered = 0;
+        for &(line, json) in lines {
+            let line = before + line;
+            if items
+                .as_ref()
+                .is_some_and(|wanted| !wanted.contains(&(position + line - 1)))
+            {
+                continue;
+            }
+            let item = parse_item(source, line, json)?;
+            let record = match &item.variables {
+                Some(variables) => {
+                    let output = answerer
+                        .answer_graph(&item.id, &item.premise, variables)
+                        .map_err(|e| Error::input(source, line, None, e))?;
+                    let answer = crate::text::graph_answer::read(&output, variables)
+                        .answer
+                        .ok()
+                        .map(|g| g.to_json(variables));
+                    serde_json::json!({"id": item.id, "output": output, "answer": answer})
                 }
-                Ok((text, answered, before + lines.len()))
+                None => {
+                    let output = answerer
+                        .answer(&item.id, &item.premise, &item.hypothesis)
+                        .map_err(|e| Error::input(source, line, None, e))?;
+                    let answer = if output == "Yes" { "valid" } else { "invalid" };
+                    serde_json::json!({"id": item.id, "output": output, "answer": answer})
+                }
             };
-        // Lines in this file, for the positions of the next.
-        let mut file_lines = 0;
-        let mut write = |shift: usize, answered: Result<(String, usize, usize)>| -> Result<()> {
-            let (text, n, end) = answered.map_err(|e| e.after_lines(shift))?;
-            file.write_all(text.as_bytes())
-                .map_err(|e| Error::writing(out.display(), e))?;
-            hash.update(text.as_bytes());
-            bytes += text.len() as u64;
-            count += n;
-            file_lines = shift + end;
-            Ok(())
-        };
-        match &items {
-            // Only the items at some positions: each range is told the lines before it.
-            Some(_) => for_each_numbered_range(path, &source, answer_range, |_, a| write(0, a))?,
-            None => for_each_range(path, &source, |l| answer_range(0, l), &mut write)?,
+            text.push_str(&record.to_string());
+            text.push('\n');
+            answered += 1;
         }
-        position += file_lines;
+        Ok((text, answered, before + lines.len()))
+    };
+    // Writes a range's answers; the lines of its file up to the range's end.
+    let mut write = |shift: usize, answered: Result<(String, usize, usize)>| -> Result<usize> {
+        let (text, n, end) = answered.map_err(|e| e.after_lines(shift))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| Error::writing(out.display(), e))?;
+        hash.update(text.as_bytes());
+        bytes += text.len() as u64;
+        count += n;
+        Ok(shift + end)
+    };
+    match &items {
+        // Only the items at some positions: each file in turn, each range told the lines
+        // before it (in the file, and so in the files read).
+        Some(_) => {
+            let mut position = 0usize;
+            for (f, path) in files.iter().enumerate() {
+                let map = |before: usize, lines: &[(usize, &str)]| {
+                    answer_range(f, position, before, lines)
+                };
+                // Lines in this file, for the positions of the next.
+                let mut file_lines = 0;
+                for_each_numbered_range(path, &sources[f], map, |_, a| {
+                    file_lines = write(0, a)?;
+                    Ok(())
+                })?;
+                position += file_lines;
+            }
+        }
+        // Every item: the files as one stream of ranges.
+        None => for_each_range_of_files(
+            files,
+            |f, lines| answer_range(f, 0, 0, lines),
+            |_, before, a| write(before, a).map(drop),
+        )?,
     }
     file.commit()?;
+    free_aside(answerer);
     Ok(Answered {
         items: count,
         sha256: format!("{:x}", hash.finalize()),
         bytes,
     })
+}
+
+/// Lets `value` go on a thread of its own: a baseline's premise cache is tens of thousands of
+/// small allocations, which freed here would hold up what comes next (the scoring) with one core
+/// at work. Where no thread can be started, it is freed here.
+fn free_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("corrcause-free".into())
+        .spawn(move || drop(value));
 }

@@ -5,14 +5,14 @@
 use super::answer::{self, Answer};
 use super::harness::{self, LogKind};
 use crate::causal::Relation;
-use crate::dataset::lines::{for_each_range, Text};
+use crate::dataset::lines::{for_each_range, for_each_range_of_files, Text};
 use crate::dataset::source::{DatasetSource, Form};
 use crate::error::{Error, Result, Source};
 use crate::text::{parse_hypothesis, parse_premise};
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Sorted ids a task looks through for repeats.
 const BLOCK: usize = 1 << 14;
@@ -187,7 +187,6 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
     };
     // Where each item was read, for the message about a duplicate id.
     let mut origin: Vec<(u16, u32)> = Vec::new();
-    let mut files_read: Vec<PathBuf> = Vec::new();
     let mut premise_index = IdMap::default();
     // The names of each premise, for pairs given on rows without the premise's text.
     let mut names_of: Vec<Option<Names>> = Vec::new();
@@ -250,119 +249,121 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         ds.index = IdIndex::of(&ds.ids);
         return Ok(ds);
     }
-    for file in &dataset.files {
-        let source = Source::File(file.clone());
-        files_read.push(file.clone());
-        let file_index = (files_read.len() - 1) as u16;
-        // Every range is read on every core as far as its first error ([`Part`]); each is then
-        // taken in file order for what needs the whole file: premise, split and variant codes.
-        let take = |before: usize, part: Part| -> Result<()> {
-            // A row's line in the file (the row an error stops at has no item, its line is kept).
-            let at = |row: u32| {
-                let within = match part.lines.get(row as usize) {
-                    Some(&line) => line,
-                    None => part.error.as_ref().map_or(0, |e| e.1),
-                };
-                before + within as usize
+    let sources: Vec<Source> = dataset.files.iter().cloned().map(Source::File).collect();
+    // Every range of every file is read on every core as far as its first error ([`Part`]);
+    // each is then taken in order for what needs all before it: premise, split and variant
+    // codes.
+    let take = |file: usize, before: usize, part: Part| -> Result<()> {
+        let (source, file_index) = (&sources[file], file as u16);
+        // A row's line in the file (the row an error stops at has no item, its line is kept).
+        let at = |row: u32| {
+            let within = match part.lines.get(row as usize) {
+                Some(&line) => line,
+                None => part.error.as_ref().map_or(0, |e| e.1),
             };
-            // The first error by row: a new split or variant value past the limits (found in
-            // file order), else the range's own. Rows after it are not taken.
-            let mut stop: Option<(u32, Error)> = None;
-            let mut first_error = |row: u32, e: Error| {
-                if stop.as_ref().is_none_or(|(r, _)| row < *r) {
-                    stop = Some((row, e));
-                }
-            };
-            let mut split_code = Vec::with_capacity(part.splits.len());
-            for (name, row) in &part.splits {
-                match intern_split(&mut ds.splits, Some(name)) {
-                    Ok(code) => split_code.push(code),
-                    Err(m) => {
-                        first_error(*row, Error::input(&source, at(*row), Some("split"), m));
-                        break;
-                    }
-                }
-            }
-            let mut value_code = Vec::with_capacity(part.values.len());
-            for (value, row, field) in &part.values {
-                let mut fields = [None; 5];
-                fields[*field as usize] = Some(value.as_str());
-                match intern_variants(&mut ds.variant_values, fields) {
-                    Ok(codes) => value_code.push(codes[*field as usize]),
-                    Err((field, m)) => {
-                        first_error(*row, Error::input(&source, at(*row), Some(field), m));
-                        break;
-                    }
-                }
-            }
-            if let Some((row, _, e)) = part.error {
-                first_error(row, e.after_lines(before));
-            }
-            let taken = stop.as_ref().map_or(part.items.len(), |(r, _)| *r as usize);
-            // The premise of each run, new ones with the facts of their first row.
-            let mut run_premise = Vec::with_capacity(part.runs.len());
-            for run in part.runs {
-                if run.first_row as usize >= taken {
-                    break;
-                }
-                let key = run
-                    .key
-                    .as_deref()
-                    .unwrap_or(&part.ids[run.first_row as usize]);
-                run_premise.push(match premise_index.get(key) {
-                    Some(&i) => i,
-                    None => {
-                        let i = ds.premises.len() as u32;
-                        ds.premises.push(run.facts.unwrap_or_default());
-                        names_of.push(run.names);
-                        premise_index.insert(key.to_string(), i);
-                        i
-                    }
-                });
-            }
-            ds.has_label3 &= part.label3_rows >= taken;
-            let first_item = ds.items.len();
-            ds.items.extend(part.items[..taken].iter().map(|item| {
-                Item {
-                    premise: run_premise[item.premise as usize],
-                    split: item
-                        .split
-                        .map(|s| split_code[s as usize].unwrap_or_default()),
-                    variants: item.variants.map(|v| {
-                        if v == 0 {
-                            0
-                        } else {
-                            value_code[v as usize - 1]
-                        }
-                    }),
-                    ..item.clone()
-                }
-            }));
-            // Pairs of runs whose first row gave no premise text: by the premise's names.
-            for (row, x, y) in part.unnamed_pairs {
-                if row as usize >= taken {
-                    break;
-                }
-                let item = &mut ds.items[first_item + row as usize];
-                if let Some(names) = &names_of[item.premise as usize] {
-                    if let (Some(x), Some(y)) = (names.position(&x), names.position(&y)) {
-                        item.pair = Some((x.min(y) as u16, x.max(y) as u16));
-                    }
-                }
-            }
-            ds.ids.extend(part.ids.into_iter().take(taken));
-            origin.extend(
-                part.lines[..taken]
-                    .iter()
-                    .map(|&l| (file_index, (before + l as usize) as u32)),
-            );
-            match stop {
-                Some((_, e)) => Err(e),
-                None => Ok(()),
+            before + within as usize
+        };
+        // The first error by row: a new split or variant value past the limits (found in
+        // file order), else the range's own. Rows after it are not taken.
+        let mut stop: Option<(u32, Error)> = None;
+        let mut first_error = |row: u32, e: Error| {
+            if stop.as_ref().is_none_or(|(r, _)| row < *r) {
+                stop = Some((row, e));
             }
         };
-        for_each_range(file, &source, |lines| read_part(lines, &source), take)?;
-    }
+        let mut split_code = Vec::with_capacity(part.splits.len());
+        for (name, row) in &part.splits {
+            match intern_split(&mut ds.splits, Some(name)) {
+                Ok(code) => split_code.push(code),
+                Err(m) => {
+                    first_error(*row, Error::input(source, at(*row), Some("split"), m));
+                    break;
+                }
+            }
+        }
+        let mut value_code = Vec::with_capacity(part.values.len());
+        for (value, row, field) in &part.values {
+            let mut fields = [None; 5];
+            fields[*field as usize] = Some(value.as_str());
+            match intern_variants(&mut ds.variant_values, fields) {
+                Ok(codes) => value_code.push(codes[*field as usize]),
+                Err((field, m)) => {
+                    first_error(*row, Error::input(source, at(*row), Some(field), m));
+                    break;
+                }
+            }
+        }
+        if let Some((row, _, e)) = part.error {
+            first_error(row, e.after_lines(before));
+        }
+        let taken = stop.as_ref().map_or(part.items.len(), |(r, _)| *r as usize);
+        // The premise of each run, new ones with the facts of their first row.
+        let mut run_premise = Vec::with_capacity(part.runs.len());
+        for run in part.runs {
+            if run.first_row as usize >= taken {
+                break;
+            }
+            let key = run
+                .key
+                .as_deref()
+                .unwrap_or(&part.ids[run.first_row as usize]);
+            run_premise.push(match premise_index.get(key) {
+                Some(&i) => i,
+                None => {
+                    let i = ds.premises.len() as u32;
+                    ds.premises.push(run.facts.unwrap_or_default());
+                    names_of.push(run.names);
+                    premise_index.insert(key.to_string(), i);
+                    i
+                }
+            });
+        }
+        ds.has_label3 &= part.label3_rows >= taken;
+        let first_item = ds.items.len();
+        ds.items.extend(part.items[..taken].iter().map(|item| {
+            Item {
+                premise: run_premise[item.premise as usize],
+                split: item
+                    .split
+                    .map(|s| split_code[s as usize].unwrap_or_default()),
+                variants: item.variants.map(|v| {
+                    if v == 0 {
+                        0
+                    } else {
+                        value_code[v as usize - 1]
+                    }
+                }),
+                ..item.clone()
+            }
+        }));
+        // Pairs of runs whose first row gave no premise text: by the premise's names.
+        for (row, x, y) in part.unnamed_pairs {
+            if row as usize >= taken {
+                break;
+            }
+            let item = &mut ds.items[first_item + row as usize];
+            if let Some(names) = &names_of[item.premise as usize] {
+                if let (Some(x), Some(y)) = (names.position(&x), names.position(&y)) {
+                    item.pair = Some((x.min(y) as u16, x.max(y) as u16));
+                }
+            }
+        }
+        ds.ids.extend(part.ids.into_iter().take(taken));
+        origin.extend(
+            part.lines[..taken]
+                .iter()
+                .map(|&l| (file_index, (before + l as usize) as u32)),
+        );
+        match stop {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    };
+    for_each_range_of_files(
+        &dataset.files,
+        |f, lines| read_part(lines, &sources[f]),
+        take,
+    )?;
     if ds.items.is_empty() {
         ds.has_label3 = false;
     }
@@ -387,7 +388,7 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         let later = w[0].1.max(w[1].1) as usize;
         let (file, line) = origin[later];
         return Err(Error::input(
-            &Source::File(files_read[file as usize].clone()),
+            &sources[file as usize],
             line as usize,
             Some("id"),
             format!("{:?} appears twice in the dataset", ds.ids[later]),
@@ -996,6 +997,7 @@ fn from_harness_log(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// A dataset file of `rows` items, 9 to a premise, each line about 2 KB (so a few thousand
     /// rows span several of the reader's 1 MiB ranges); `edit` may change row `k`'s record.
