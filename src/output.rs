@@ -1,6 +1,7 @@
 //! Where results go: standard output, or a file written atomically (a temporary file beside it,
-//! renamed over the target only once everything was written); and [`OutputLock`], which keeps a
-//! second process from writing the same output at the same time.
+//! renamed over the target only once everything was written); [`OutputLock`], which keeps a
+//! second process from writing the same output at the same time; and [`free_aside`], which lets
+//! what a command built go on a thread of its own once it is done with it.
 //!
 //! Test hook: the environment variable `CORRCAUSE_FAULT` makes writes fail as a full or
 //! read-only disk would, so tests can check what every command does then (see [`fault`]). It is
@@ -10,6 +11,16 @@ use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// Lets `value` go on a thread of its own: what a large command builds (a premise cache, a
+/// dataset's units and its record of cells) is tens of thousands of small allocations, which
+/// freed in line would hold up what comes next with one core at work. Where no thread can be
+/// started, it is freed here.
+pub fn free_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("corrcause-free".into())
+        .spawn(move || drop(value));
+}
 
 pub mod fault {
     //! Injected write failures, for tests: `CORRCAUSE_FAULT=KIND:TEXT[:AFTER]` makes file

@@ -208,19 +208,10 @@ pub fn run_baseline(
         )?,
     }
     file.commit()?;
-    free_aside(answerer);
+    crate::output::free_aside(answerer);
     Ok(Answered {
         items: count,
         sha256: format!("{:x}", hash.finalize()),
         bytes,
     })
-}
-
-/// Lets `value` go on a thread of its own: a baseline's premise cache is tens of thousands of
-/// small allocations, which freed here would hold up what comes next (the scoring) with one core
-/// at work. Where no thread can be started, it is freed here.
-fn free_aside<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("corrcause-free".into())
-        .spawn(move || drop(value));
 }
