@@ -4,7 +4,7 @@
 //! error naming the file and line.
 
 use super::corr2cause_csv::Corr2CauseCsv;
-use super::lines::for_each_line;
+use super::lines::for_each_range_of_files;
 use super::source::{DatasetSource, Form, ALL_SPLITS};
 use crate::error::{Error, Result, Source};
 use serde_json::{json, Map, Value};
@@ -55,24 +55,26 @@ pub fn load(path: &Path, split: Option<&str>) -> Result<Vec<Map<String, Value>>>
         return Ok(records);
     }
     let mut seen_splits: Vec<String> = Vec::new();
-    for file in &source.files {
-        let source = Source::File(file.clone());
-        let parse = |line: usize, text: &str| match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(Error::input(
-                &source,
-                line,
-                None,
-                "expected a JSON object (one record per line)",
-            )),
-            Err(e) => Err(Error::input(
-                &source,
-                line,
-                None,
-                format!("not valid JSON: {e}"),
-            )),
-        };
-        for_each_line(file, &source, parse, |_, record| {
+    // Every file's ranges as one stream, parsed on every core and taken in order.
+    let files = &source.files;
+    let parse = |f: usize, lines: &[(usize, &str)]| {
+        let mut parsed = Vec::with_capacity(lines.len());
+        for &(line, text) in lines {
+            let e = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => {
+                    parsed.push(map);
+                    continue;
+                }
+                Ok(_) => "expected a JSON object (one record per line)".to_string(),
+                Err(e) => format!("not valid JSON: {e}"),
+            };
+            let source = Source::File(files[f].clone());
+            return (parsed, Some(Error::input(&source, line, None, e)));
+        }
+        (parsed, None)
+    };
+    for_each_range_of_files(files, parse, |_, before, (parsed, error)| {
+        for record in parsed {
             match split {
                 None => records.push(record),
                 Some(want) => {
@@ -87,9 +89,9 @@ pub fn load(path: &Path, split: Option<&str>) -> Result<Vec<Map<String, Value>>>
                     }
                 }
             }
-            Ok(())
-        })?;
-    }
+        }
+        error.map_or(Ok(()), |e| Err(e.after_lines(before)))
+    })?;
     if let (Some(want), true) = (split, records.is_empty()) {
         return Err(Error::Usage(format!(
             "{}: no record is in split {want:?} (splits: {})",

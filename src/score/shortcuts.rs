@@ -6,7 +6,7 @@
 
 use super::metrics::{estimates, Confusion, Estimate, Resamples};
 use crate::causal::Relation;
-use crate::dataset::lines::{for_each_range, Text};
+use crate::dataset::lines::{for_each_range_of_files, Text};
 use crate::dataset::readers::{claimed_cause_is_x, Fitted, ReaderItem, READERS};
 use crate::dataset::source::{DatasetSource, Form, ALL_SPLITS};
 use crate::error::{Error, Result, Source};
@@ -147,60 +147,59 @@ fn read_items(path: &Path) -> Result<Items> {
             #[serde(borrow, default)]
             split: Option<Text<'a>>,
         }
-        for (f, file) in files.iter().enumerate() {
-            let source = Source::File(file.clone());
-            // A range's rows on every core, each premise text copied only where it changes
-            // (the items of a premise are consecutive); then interned in file order.
-            type Rows = Vec<(Option<String>, (String, u8, Option<String>))>;
-            let read = |lines: &[(usize, &str)]| -> (Rows, Option<Error>) {
-                let mut rows = Vec::with_capacity(lines.len());
-                let mut last: Option<String> = None;
-                for &(line, text) in lines {
-                    let row: Row = match serde_json::from_str(text) {
-                        Ok(row) => row,
-                        Err(e) => {
-                            let m = format!("needs premise, hypothesis and label (0 or 1): {e}");
-                            return (rows, Some(Error::input(&source, line, None, m)));
-                        }
-                    };
-                    if row.label > 1 {
-                        let e = Error::input(&source, line, Some("label"), "expected 0 or 1");
-                        return (rows, Some(e));
+        // Every file's ranges as one stream: a range's rows on every core, each premise text
+        // copied only where it changes (the items of a premise are consecutive); then interned
+        // in file order.
+        type Rows = Vec<(Option<String>, (String, u8, Option<String>))>;
+        let read = |f: usize, lines: &[(usize, &str)]| -> (Rows, Option<Error>) {
+            let source = Source::File(files[f].clone());
+            let mut rows = Vec::with_capacity(lines.len());
+            let mut last: Option<String> = None;
+            for &(line, text) in lines {
+                let row: Row = match serde_json::from_str(text) {
+                    Ok(row) => row,
+                    Err(e) => {
+                        let m = format!("needs premise, hypothesis and label (0 or 1): {e}");
+                        return (rows, Some(Error::input(&source, line, None, m)));
                     }
-                    let premise = (last.as_deref() != Some(&*row.premise)).then(|| {
-                        last = Some(row.premise.to_string());
-                        row.premise.to_string()
-                    });
-                    let split = row.split.as_deref().map(str::to_string);
-                    rows.push((premise, (row.hypothesis, row.label, split)));
+                };
+                if row.label > 1 {
+                    let e = Error::input(&source, line, Some("label"), "expected 0 or 1");
+                    return (rows, Some(e));
                 }
-                (rows, None)
-            };
-            let mut premise = 0;
-            for_each_range(file, &source, read, |before, (rows, error)| {
-                for (k, (text, (hypothesis, label, split))) in rows.into_iter().enumerate() {
-                    let line = before + k + 1;
-                    let split = split.map(|s| {
-                        splits.iter().position(|x| *x == s).unwrap_or_else(|| {
-                            splits.push(s);
-                            splits.len() - 1
-                        }) as u8
-                    });
-                    if let Some(text) = text {
-                        premise = intern(&text, f, line);
-                    }
-                    raws.push(Raw {
-                        file: f,
-                        line,
-                        premise,
-                        hypothesis,
-                        label,
-                        split,
-                    });
+                let premise = (last.as_deref() != Some(&*row.premise)).then(|| {
+                    last = Some(row.premise.to_string());
+                    row.premise.to_string()
+                });
+                let split = row.split.as_deref().map(str::to_string);
+                rows.push((premise, (row.hypothesis, row.label, split)));
+            }
+            (rows, None)
+        };
+        let mut premise = 0;
+        for_each_range_of_files(&files, read, |f, before, (rows, error)| {
+            for (k, (text, (hypothesis, label, split))) in rows.into_iter().enumerate() {
+                let line = before + k + 1;
+                let split = split.map(|s| {
+                    splits.iter().position(|x| *x == s).unwrap_or_else(|| {
+                        splits.push(s);
+                        splits.len() - 1
+                    }) as u8
+                });
+                if let Some(text) = text {
+                    premise = intern(&text, f, line);
                 }
-                error.map_or(Ok(()), |e| Err(e.after_lines(before)))
-            })?;
-        }
+                raws.push(Raw {
+                    file: f,
+                    line,
+                    premise,
+                    hypothesis,
+                    label,
+                    split,
+                });
+            }
+            error.map_or(Ok(()), |e| Err(e.after_lines(before)))
+        })?;
     }
     let source = |file: usize| Source::File(files[file].clone());
     let parsed: Vec<(Vec<String>, Surface)> = texts

@@ -229,6 +229,19 @@ pub fn corrcause(args: &[&str]) -> std::process::Output {
         .expect("corrcause runs")
 }
 
+/// Runs the `corrcause` binary with `args`; fails the test with its error output unless it
+/// succeeds.
+pub fn corrcause_ok(args: &[&str]) -> std::process::Output {
+    let out = corrcause(args);
+    assert!(
+        out.status.success(),
+        "corrcause {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh, empty directory for one test (`tag` names the test file, `name` the test).
 pub fn temp_dir(tag: &str, name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("corrcause-{tag}-{}-{name}", std::process::id()));
