@@ -280,3 +280,51 @@ fn graph_items_have_their_targets_recomputed() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_dataset_in_several_files_audits_as_one() {
+    // The released construction at N <= 5 (9,342 items, with wrong labels) in one file and in
+    // files of 1,000 items: the same report, rows counted over the files in order; a bad line
+    // in a later file is named by that file and its own line number.
+    let dir = common::temp_dir("audit", "parts");
+    let (one, many) = (dir.join("one"), dir.join("many"));
+    for (out, per_file) in [(&one, "10000"), (&many, "1000")] {
+        common::corrcause_ok(&[
+            "generate",
+            "--preset",
+            "corr2cause-v2-released",
+            "--nodes",
+            "2..=5",
+            "--items-per-file",
+            per_file,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    }
+    let mut parts: Vec<String> = std::fs::read_dir(&many)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    parts.sort();
+    assert!(parts.len() >= 9, "{parts:?}");
+    let audit = |path: &std::path::Path| {
+        let args = ["audit", path.to_str().unwrap(), "--split", "all"];
+        common::json_of(&corrcause(&[&args[..], &["--format", "json"]].concat()))
+    };
+    let whole = audit(&one);
+    assert!(!whole["disagreements"].as_array().unwrap().is_empty());
+    assert_eq!(audit(&many), whole);
+
+    let third = many.join(&parts[2]);
+    let mut text = std::fs::read_to_string(&third).unwrap();
+    let lines = text.lines().count();
+    text.push_str("not json\n");
+    std::fs::write(&third, text).unwrap();
+    let out = corrcause(&["audit", many.to_str().unwrap(), "--split", "all"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!("{}:{}:", parts[2], lines + 1);
+    assert!(err.contains(&want), "{want} not in {err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

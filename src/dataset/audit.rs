@@ -349,14 +349,20 @@ pub fn audit_files(paths: &[std::path::PathBuf]) -> Result<AuditReport> {
         disagreements: Vec::new(),
         inconsistent_premises: Vec::new(),
     };
-    for path in paths {
-        let csv = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if csv {
-            audit_rows(path, &mut seen, &mut report)?;
+    let csv = |path: &std::path::PathBuf| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    };
+    // Each CSV on its own; each run of JSONL files as one stream of ranges.
+    let mut rest = paths;
+    while let Some(first) = rest.first() {
+        if csv(first) {
+            audit_rows(first, &mut seen, &mut report)?;
+            rest = &rest[1..];
         } else {
-            audit_jsonl(path, &mut seen, &mut report)?;
+            let run = rest.iter().position(csv).unwrap_or(rest.len());
+            audit_jsonl(&rest[..run], &mut seen, &mut report)?;
+            rest = &rest[run..];
         }
     }
     report.premises = seen.len();
@@ -374,12 +380,12 @@ pub fn audit_files(paths: &[std::path::PathBuf]) -> Result<AuditReport> {
     Ok(report)
 }
 
-/// Audits the rows of one JSONL file into `report`, with the premises `seen` so far: each range
-/// of the file is parsed, its premises judged and its rows checked by one task
-/// ([`super::lines::for_each_range`]); the premises are then counted and the findings numbered
-/// in file order. A premise met in several ranges is judged in each.
+/// Audits the rows of JSONL files into `report`, with the premises `seen` so far: each range
+/// of the files, read as one stream ([`super::lines::for_each_range_of_files`]), is parsed, its
+/// premises judged and its rows checked by one task; the premises are then counted and the
+/// findings numbered in file order. A premise met in several ranges is judged in each.
 fn audit_jsonl(
-    path: &Path,
+    paths: &[std::path::PathBuf],
     seen: &mut HashMap<String, Seen>,
     report: &mut AuditReport,
 ) -> Result<()> {
@@ -391,8 +397,8 @@ fn audit_jsonl(
         disagreements: Vec<Disagreement>,
         error: Option<Error>,
     }
-    let source = Source::File(path.to_path_buf());
-    let read = |lines: &[(usize, &str)]| -> Part {
+    let read = |f: usize, lines: &[(usize, &str)]| -> Part {
+        let source = Source::File(paths[f].clone());
         let mut part = Part {
             rows: 0,
             premises: Vec::new(),
@@ -427,7 +433,7 @@ fn audit_jsonl(
         }
         part
     };
-    super::lines::for_each_range(path, &source, read, |before, part| {
+    super::lines::for_each_range_of_files(paths, read, |_, before, part| {
         let start = report.rows;
         for (premise, first, rows, verdict) in part.premises {
             match seen.get_mut(premise.as_str()) {
