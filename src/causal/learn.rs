@@ -164,11 +164,7 @@ pub fn mec_from_independences(
 pub fn extend(adjacent: &[NodeSet], parents: &[NodeSet]) -> Option<Dag> {
     let n = adjacent.len();
     let mut children = vec![NodeSet::EMPTY; n];
-    for (v, ps) in parents.iter().enumerate() {
-        for p in *ps {
-            children[p].insert(v);
-        }
-    }
+    crate::graph::child_sets_into(parents, &mut children);
     let mut out = vec![NodeSet::EMPTY; n];
     let mut left = NodeSet::full(n);
     while !left.is_empty() {

@@ -222,25 +222,22 @@ fn range_stream<T: Send>(
     consume: impl FnMut(usize, usize, T) -> Result<()> + Send,
 ) -> Result<()> {
     use std::sync::{Condvar, Mutex, PoisonError};
+    if files.is_empty() {
+        return Ok(());
+    }
     // A pipe or a device has no positions to read from: it is read in order.
-    let (files, pipe) = match files.pop() {
-        Some((file, _, false)) => {
+    let pipe = match files.as_slice() {
+        [(_, _, false)] => {
+            let (file, _, _) = files.pop().expect("one input");
             let (carried, lines, turn) = (Vec::new(), 0, 0);
-            (
-                Vec::new(),
-                Some(Mutex::new(Pipe {
-                    file,
-                    carried,
-                    lines,
-                    turn,
-                })),
-            )
+            Some(Mutex::new(Pipe {
+                file,
+                carried,
+                lines,
+                turn,
+            }))
         }
-        Some(last) => {
-            files.push(last);
-            (files, None)
-        }
-        None => return Ok(()),
+        _ => None,
     };
     let ranges = Ranges {
         first: std::iter::once(0)

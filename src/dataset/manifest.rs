@@ -62,10 +62,8 @@ pub fn write(dir: &Path, manifest: &Value) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Arrays and objects with at least this many members are written on every core, in runs of
-/// [`PRETTY_RUN`] members a task.
-const PRETTY_PARALLEL: usize = 64;
-/// Members a task writes of a large array or object.
+/// Members a task writes of an array or object: one of more members than this is written on
+/// every core, a run of members a task.
 const PRETTY_RUN: usize = 64;
 
 /// `value` as [`serde_json::to_string_pretty`] writes it (two spaces a level), but for arrays of
@@ -119,15 +117,16 @@ fn write_pretty(value: &Value, depth: usize, out: &mut String) {
         }
     };
     let indent = "  ".repeat(depth + 1);
-    // Members one after another, each on a line of its own after the first.
+    // Between members: each is on a line of its own.
+    let between = format!(",\n{indent}");
+    // Members one after another.
     let run = |members: &[(Option<&String>, &Value)], out: &mut String| {
         for (k, (key, v)) in members.iter().enumerate() {
             if k > 0 {
-                out.push_str(",\n");
-                out.push_str(&indent);
+                out.push_str(&between);
             }
             if let Some(key) = key {
-                push_compact(&Value::from(key.as_str()), out);
+                out.push_str(&serde_json::to_string(key).expect("JSON serialises"));
                 out.push_str(": ");
             }
             write_pretty(v, depth + 1, out);
@@ -141,7 +140,7 @@ fn write_pretty(value: &Value, depth: usize, out: &mut String) {
     out.push(open);
     out.push('\n');
     out.push_str(&indent);
-    if members.len() >= PRETTY_PARALLEL {
+    if members.len() > PRETTY_RUN {
         let runs: Vec<String> = members
             .par_chunks(PRETTY_RUN)
             .map(|chunk| {
@@ -150,14 +149,7 @@ fn write_pretty(value: &Value, depth: usize, out: &mut String) {
                 text
             })
             .collect();
-        out.reserve(runs.iter().map(|r| r.len() + indent.len() + 2).sum());
-        for (k, text) in runs.iter().enumerate() {
-            if k > 0 {
-                out.push_str(",\n");
-                out.push_str(&indent);
-            }
-            out.push_str(text);
-        }
+        out.push_str(&runs.join(&between));
     } else {
         run(&members, out);
     }

@@ -4,6 +4,17 @@ use super::nodeset::{NodeSet, MAX_NODES};
 use std::collections::HashMap;
 use std::fmt;
 
+/// Adds to `children[p]` every `v` with `p` among `parents[v]`: the child sets of a graph given by
+/// its parent sets (`children` as long as `parents`, empty for a graph's child sets).
+pub fn child_sets_into(parents: &[NodeSet], children: &mut [NodeSet]) {
+    debug_assert_eq!(parents.len(), children.len());
+    for (v, ps) in parents.iter().enumerate() {
+        for p in *ps {
+            children[p].insert(v);
+        }
+    }
+}
+
 /// Why a graph is not a valid DAG. Nodes are named as the caller named them (or by index).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DagError {
@@ -122,13 +133,12 @@ impl Dag {
     pub fn from_parents_unchecked(parents: Vec<NodeSet>) -> Dag {
         let n = parents.len();
         debug_assert!(n <= MAX_NODES);
+        debug_assert!(parents
+            .iter()
+            .enumerate()
+            .all(|(v, ps)| ps.is_subset(NodeSet::full(n)) && !ps.contains(v)));
         let mut children = vec![NodeSet::EMPTY; n];
-        for (v, ps) in parents.iter().enumerate() {
-            debug_assert!(ps.is_subset(NodeSet::full(n)) && !ps.contains(v));
-            for p in *ps {
-                children[p].insert(v);
-            }
-        }
+        child_sets_into(&parents, &mut children);
         let dag = Dag {
             parents,
             children,

@@ -221,11 +221,7 @@ pub fn is_canonical_mask(n: usize, mask: u64) -> bool {
     }
     let parents = mask_parents(n, mask);
     let mut children = vec![NodeSet::EMPTY; n];
-    for (v, ps) in parents.iter().enumerate() {
-        for p in *ps {
-            children[p].insert(v);
-        }
-    }
+    super::child_sets_into(&parents, &mut children);
     let mut search = LowerMaskSearch {
         n,
         parents: &parents,

@@ -8,6 +8,6 @@ pub mod json;
 mod nodeset;
 pub mod sample;
 
-pub use dag::{Dag, DagError};
+pub use dag::{child_sets_into, Dag, DagError};
 pub use nodeset::{subsets, NodeSet, NodeSetIter, MAX_NODES};
 pub use sample::{DagSampler, SampleError, Sampler};

@@ -12,7 +12,7 @@
 
 use crate::causal::relations::relations_in;
 use crate::causal::{Cpdag, Relation};
-use crate::graph::NodeSet;
+use crate::graph::{child_sets_into, NodeSet};
 use crate::text::{parse_hypothesis, parse_premise};
 use rand::SeedableRng;
 use std::collections::HashMap;
@@ -130,11 +130,7 @@ impl Members {
             parents.extend_from_slice(member);
             let at = children.len();
             children.resize(at + n, NodeSet::EMPTY);
-            for (v, ps) in member.iter().enumerate() {
-                for p in *ps {
-                    children[at + p].insert(v);
-                }
-            }
+            child_sets_into(member, &mut children[at..]);
         });
         Members {
             n,

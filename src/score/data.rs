@@ -168,6 +168,62 @@ impl From<Vec<String>> for Names {
     }
 }
 
+/// Reads Corr2Cause CSV files into the empty `ds`: ids are row numbers from 0 over the files in
+/// order, with no three-way labels.
+fn read_corr2cause_csv(files: &[std::path::PathBuf], mut ds: Dataset) -> Result<Dataset> {
+    let mut premise_index = IdMap::default();
+    // Each premise's variable names, when its text can be read.
+    let mut names_of: Vec<Option<Vec<String>>> = Vec::new();
+    ds.has_label3 = false;
+    let rows = files
+        .iter()
+        .map(|f| crate::dataset::corr2cause_csv::Corr2CauseCsv::open(f))
+        .collect::<Result<Vec<_>>>()?;
+    for (row, record) in rows.into_iter().flatten().enumerate() {
+        let record = record?;
+        let (premise, hypothesis, label, n) = (
+            record.premise.as_str(),
+            record.hypothesis.as_str(),
+            record.label,
+            record.num_variables,
+        );
+        // A new premise gets the next number, and the facts and names of its text.
+        let p = match premise_index.get(premise) {
+            Some(&i) => i,
+            None => {
+                let i = ds.premises.len() as u32;
+                let (f, names) = facts(premise).unzip();
+                ds.premises.push(f.unwrap_or_default());
+                names_of.push(names);
+                premise_index.insert(premise.to_string(), i);
+                i
+            }
+        };
+        let (relation, pair) = match &names_of[p as usize] {
+            Some(names) => match parse_hypothesis(hypothesis, names) {
+                Ok(h) => (Some(h.relation), Some((h.x as u16, h.y as u16))),
+                Err(_) => (None, None),
+            },
+            None => (None, None),
+        };
+        ds.ids.push(row.to_string().into_boxed_str());
+        ds.items.push(Item {
+            premise: p,
+            label,
+            label3: None,
+            relation,
+            n,
+            mec_size: None,
+            split: None,
+            depth: None,
+            variants: [0; 5],
+            pair,
+        });
+    }
+    ds.index = IdIndex::of(&ds.ids);
+    Ok(ds)
+}
+
 /// Reads a dataset: a corrcause JSONL file or dataset folder (its `test` split when it has
 /// splits), or a Corr2Cause CSV (ids are row numbers from 0, in file order).
 pub fn read_dataset(path: &Path) -> Result<Dataset> {
@@ -185,70 +241,14 @@ pub fn read_dataset_from(dataset: &DatasetSource) -> Result<Dataset> {
         variant_values: Vec::new(),
         has_label3: true,
     };
+    if dataset.form == Form::Csv {
+        return read_corr2cause_csv(&dataset.files, ds);
+    }
     // Where each item was read, for the message about a duplicate id.
     let mut origin: Vec<(u16, u32)> = Vec::new();
     let mut premise_index = IdMap::default();
     // The names of each premise, for pairs given on rows without the premise's text.
     let mut names_of: Vec<Option<Names>> = Vec::new();
-    if dataset.form == Form::Csv {
-        let mut names_of: Vec<Option<Vec<String>>> = Vec::new();
-        let mut intern = |key: &str,
-                          text: Option<&str>,
-                          ds: &mut Dataset,
-                          names_of: &mut Vec<Option<Vec<String>>>|
-         -> u32 {
-            if let Some(&i) = premise_index.get(key) {
-                return i;
-            }
-            let i = ds.premises.len() as u32;
-            let (f, names) = match text.and_then(facts) {
-                Some((f, names)) => (f, Some(names)),
-                None => (PremiseFacts::default(), None),
-            };
-            ds.premises.push(f);
-            names_of.push(names);
-            premise_index.insert(key.to_string(), i);
-            i
-        };
-        ds.has_label3 = false;
-        let rows = dataset
-            .files
-            .iter()
-            .map(|f| crate::dataset::corr2cause_csv::Corr2CauseCsv::open(f))
-            .collect::<Result<Vec<_>>>()?;
-        for (row, record) in rows.into_iter().flatten().enumerate() {
-            let record = record?;
-            let (premise, hypothesis, label, n) = (
-                record.premise.as_str(),
-                record.hypothesis.as_str(),
-                record.label,
-                record.num_variables,
-            );
-            let p = intern(premise, Some(premise), &mut ds, &mut names_of);
-            let (relation, pair) = match &names_of[p as usize] {
-                Some(names) => match parse_hypothesis(hypothesis, names) {
-                    Ok(h) => (Some(h.relation), Some((h.x as u16, h.y as u16))),
-                    Err(_) => (None, None),
-                },
-                None => (None, None),
-            };
-            ds.ids.push(row.to_string().into_boxed_str());
-            ds.items.push(Item {
-                premise: p,
-                label,
-                label3: None,
-                relation,
-                n,
-                mec_size: None,
-                split: None,
-                depth: None,
-                variants: [0; 5],
-                pair,
-            });
-        }
-        ds.index = IdIndex::of(&ds.ids);
-        return Ok(ds);
-    }
     let sources: Vec<Source> = dataset.files.iter().cloned().map(Source::File).collect();
     // Every range of every file is read on every core as far as its first error ([`Part`]);
     // each is then taken in order for what needs all before it: premise, split and variant
